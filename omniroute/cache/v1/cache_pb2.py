@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eomniroute/cache/v1/cache.proto\x12\x12omniroute.cache.v1\">\n\rLookupRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\"R\n\x0eLookupResponse\x12\x0b\n\x03hit\x18\x01 \x01(\x08\x12\x10\n\x08response\x18\x02 \x01(\x0c\x12\r\n\x05match\x18\x03 \x01(\t\x12\x12\n\nsimilarity\x18\x04 \x01(\x02\"d\n\x0cStoreRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\x12\x10\n\x08response\x18\x04 \x01(\x0c\x12\x13\n\x0bttl_seconds\x18\x05 \x01(\x05\"\x1f\n\rStoreResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\"\x0e\n\x0cStatsRequest\"x\n\rStatsResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x01(\x03\x12\x13\n\x0bmax_entries\x18\x02 \x01(\x03\x12\x0c\n\x04hits\x18\x03 \x01(\x03\x12\x0e\n\x06misses\x18\x04 \x01(\x03\x12\x0e\n\x06stores\x18\x05 \x01(\x03\x12\x13\n\x0bttl_seconds\x18\x06 \x01(\x05\"\x1d\n\x0c\x43learRequest\x12\r\n\x05scope\x18\x01 \x01(\t\" \n\rClearResponse\x12\x0f\n\x07\x63leared\x18\x01 \x01(\x03\x32\xc9\x02\n\x0c\x43\x61\x63heService\x12O\n\x06Lookup\x12!.omniroute.cache.v1.LookupRequest\x1a\".omniroute.cache.v1.LookupResponse\x12L\n\x05Store\x12 .omniroute.cache.v1.StoreRequest\x1a!.omniroute.cache.v1.StoreResponse\x12L\n\x05Stats\x12 .omniroute.cache.v1.StatsRequest\x1a!.omniroute.cache.v1.StatsResponse\x12L\n\x05\x43lear\x12 .omniroute.cache.v1.ClearRequest\x1a!.omniroute.cache.v1.ClearResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eomniroute/cache/v1/cache.proto\x12\x12omniroute.cache.v1\">\n\rLookupRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\"R\n\x0eLookupResponse\x12\x0b\n\x03hit\x18\x01 \x01(\x08\x12\x10\n\x08response\x18\x02 \x01(\x0c\x12\r\n\x05match\x18\x03 \x01(\t\x12\x12\n\nsimilarity\x18\x04 \x01(\x02\"d\n\x0cStoreRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\x12\x10\n\x08response\x18\x04 \x01(\x0c\x12\x13\n\x0bttl_seconds\x18\x05 \x01(\x05\"\x1f\n\rStoreResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\"\x0e\n\x0cStatsRequest\"x\n\rStatsResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x01(\x03\x12\x13\n\x0bmax_entries\x18\x02 \x01(\x03\x12\x0c\n\x04hits\x18\x03 \x01(\x03\x12\x0e\n\x06misses\x18\x04 \x01(\x03\x12\x0e\n\x06stores\x18\x05 \x01(\x03\x12\x13\n\x0bttl_seconds\x18\x06 \x01(\x05\"\x0e\n\x0c\x43learRequest\" \n\rClearResponse\x12\x0f\n\x07\x63leared\x18\x01 \x01(\x03\x32\xc9\x02\n\x0c\x43\x61\x63heService\x12O\n\x06Lookup\x12!.omniroute.cache.v1.LookupRequest\x1a\".omniroute.cache.v1.LookupResponse\x12L\n\x05Store\x12 .omniroute.cache.v1.StoreRequest\x1a!.omniroute.cache.v1.StoreResponse\x12L\n\x05Stats\x12 .omniroute.cache.v1.StatsRequest\x1a!.omniroute.cache.v1.StatsResponse\x12L\n\x05\x43lear\x12 .omniroute.cache.v1.ClearRequest\x1a!.omniroute.cache.v1.ClearResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,9 +44,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATSRESPONSE']._serialized_start=353
   _globals['_STATSRESPONSE']._serialized_end=473
   _globals['_CLEARREQUEST']._serialized_start=475
-  _globals['_CLEARREQUEST']._serialized_end=504
-  _globals['_CLEARRESPONSE']._serialized_start=506
-  _globals['_CLEARRESPONSE']._serialized_end=538
-  _globals['_CACHESERVICE']._serialized_start=541
-  _globals['_CACHESERVICE']._serialized_end=870
+  _globals['_CLEARREQUEST']._serialized_end=489
+  _globals['_CLEARRESPONSE']._serialized_start=491
+  _globals['_CLEARRESPONSE']._serialized_end=523
+  _globals['_CACHESERVICE']._serialized_start=526
+  _globals['_CACHESERVICE']._serialized_end=855
 # @@protoc_insertion_point(module_scope)

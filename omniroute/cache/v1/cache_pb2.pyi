@@ -67,10 +67,8 @@ class StatsResponse(_message.Message):
     def __init__(self, entries: _Optional[int] = ..., max_entries: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., stores: _Optional[int] = ..., ttl_seconds: _Optional[int] = ...) -> None: ...
 
 class ClearRequest(_message.Message):
-    __slots__ = ("scope",)
-    SCOPE_FIELD_NUMBER: _ClassVar[int]
-    scope: str
-    def __init__(self, scope: _Optional[str] = ...) -> None: ...
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class ClearResponse(_message.Message):
     __slots__ = ("cleared",)

@@ -1,0 +1,50 @@
+"""API-key hashing and credential sealing.
+
+Client API keys are never stored: only HMAC-SHA256(secret, key). Provider
+credentials are sealed with AES-GCM under a key derived from the same server
+secret, so a copied database or Redis dump reveals neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_NONCE_BYTES = 12
+
+
+def hash_api_key(secret: bytes, api_key: str) -> bytes:
+    return hmac.new(secret, api_key.encode(), hashlib.sha256).digest()
+
+
+def new_api_key() -> str:
+    """A fresh client key: ``sk-or-`` and 40 random URL-safe characters."""
+    return "sk-or-" + secrets.token_urlsafe(30)
+
+
+def _sealing_key(secret: bytes) -> bytes:
+    # A distinct key from the HMAC use of the same secret.
+    return hashlib.sha256(b"omniroute-credential-sealing\x00" + secret).digest()
+
+
+def seal(secret: bytes, plaintext: str) -> bytes:
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + AESGCM(_sealing_key(secret)).encrypt(nonce, plaintext.encode(), None)
+
+
+def unseal(secret: bytes, sealed: bytes) -> str:
+    if not sealed:
+        return ""
+    nonce, ciphertext = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+    return AESGCM(_sealing_key(secret)).decrypt(nonce, ciphertext, None).decode()
+
+
+def mask_secret(value: str) -> str:
+    """What the API shows of a credential: enough to recognise, not to use."""
+    if len(value) <= 8:
+        return "****"
+    return f"{value[:4]}…{value[-4:]}"

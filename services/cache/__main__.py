@@ -1,0 +1,57 @@
+"""Cache service: exact response cache shared by every edge over gRPC."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from omniroute.cache.v1 import cache_pb2, cache_pb2_grpc
+from omniroute.runtime.grpc_server import GrpcServer
+from omniroute.runtime.lifecycle import run_service
+from omniroute.runtime.logs import configure_logging
+from omniroute.runtime.ops_http import OpsServer
+from omniroute.runtime.redis_client import create_redis
+from omniroute.runtime.redis_keys import RedisKeys
+from services.cache.exact_store import ExactStore
+from services.cache.servicer import CacheServicer
+from services.cache.settings import CacheSettings
+
+log = logging.getLogger("omniroute.cache")
+
+
+async def serve(settings: CacheSettings, stop: asyncio.Event) -> None:
+    redis = create_redis(settings.redis_url)
+    exact = ExactStore(
+        redis, RedisKeys(settings.key_prefix), settings.ttl_seconds, settings.max_entries
+    )
+    server = GrpcServer(
+        settings.host,
+        settings.port,
+        [cache_pb2.DESCRIPTOR.services_by_name["CacheService"].full_name],
+    )
+    cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(exact), server.server)
+
+    async def healthy() -> bool:
+        try:
+            return bool(await redis.ping())
+        except Exception:
+            return False
+
+    ops = OpsServer(settings.host, settings.ops_port, healthy)
+    await server.start()
+    await ops.start()
+    log.info("cache listening", extra={"port": server.port, "ops_port": ops.port})
+    await stop.wait()
+    await server.stop(grace=2.0)
+    await ops.stop()
+    await redis.aclose()
+
+
+def main() -> None:
+    settings = CacheSettings()
+    configure_logging("cache", settings.log_level, settings.log_format)
+    run_service(lambda stop: serve(settings, stop))
+
+
+if __name__ == "__main__":
+    main()

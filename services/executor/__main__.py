@@ -1,0 +1,98 @@
+"""Executor: consumes dispatches, calls providers, streams replies back.
+
+``python -m services.executor --check`` exits 0 when the executor of this
+host (container) answers its ``/healthz``, 1 otherwise: the healthcheck.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import urllib.request
+
+import aiohttp
+
+from omniroute.runtime.lifecycle import run_service
+from omniroute.runtime.logs import configure_logging
+from omniroute.runtime.ops_http import OpsServer
+from omniroute.runtime.redis_client import create_redis
+from omniroute.runtime.redis_keys import RedisKeys
+from omniroute.runtime.snapshot import SnapshotFollower
+from omniroute.wire.formats import WireFormat
+from services.executor.adapters.base import Adapter
+from services.executor.adapters.openai_chat import OpenAIChatAdapter
+from services.executor.config_view import ConfigView
+from services.executor.runner import PlanRunner
+from services.executor.settings import ExecutorSettings
+from services.executor.worker import Worker
+
+log = logging.getLogger("omniroute.executor")
+
+
+def upstream_session(settings: ExecutorSettings) -> aiohttp.ClientSession:
+    """One pooled session for every upstream call of this process."""
+    connector = aiohttp.TCPConnector(
+        limit=settings.concurrency * 2,
+        limit_per_host=0,
+        ttl_dns_cache=300,
+        keepalive_timeout=30,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout_s),
+        # Provider streams are not compressed in practice, and decompressing
+        # would defeat incremental delivery when they are.
+        auto_decompress=True,
+        skip_auto_headers=("User-Agent",),
+        headers={"User-Agent": "OmniRoute/0.1"},
+    )
+
+
+async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
+    keys = RedisKeys(settings.key_prefix)
+    redis = create_redis(
+        settings.redis_url, blocking=True, max_connections=settings.concurrency + 16
+    )
+    config = ConfigView(settings.secret)
+    follower = SnapshotFollower(redis, keys, config.load)
+    session = upstream_session(settings)
+    adapters: dict[WireFormat, Adapter] = {WireFormat.OPENAI_CHAT: OpenAIChatAdapter()}
+    worker = Worker(redis, keys, PlanRunner(config, session, adapters, settings), settings)
+
+    async def healthy() -> bool:
+        return follower.current is not None and worker.alive
+
+    ops = OpsServer(settings.host, settings.ops_port, healthy)
+    await follower.start()
+    await ops.start()
+    log.info(
+        "executor started",
+        extra={"executor_id": settings.executor_id, "ops_port": ops.port},
+    )
+    await worker.run(stop)
+    await ops.stop()
+    await follower.stop()
+    await session.close()
+    await redis.aclose()
+
+
+def check(settings: ExecutorSettings) -> bool:
+    url = f"http://127.0.0.1:{settings.ops_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def main() -> None:
+    settings = ExecutorSettings()
+    if "--check" in sys.argv[1:]:
+        sys.exit(0 if check(settings) else 1)
+    configure_logging("executor", settings.log_level, settings.log_format)
+    run_service(lambda stop: serve(settings, stop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+"""Walks a dispatch's plan: one target after another until one answers.
+
+Before any byte has reached the client, a retryable failure (see
+``classify.py``) moves on to the next target. Once chunks have gone out, a
+failure ends the stream with a clear error instead: replaying another
+provider's answer after half of the first one would corrupt the output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import aiohttp
+import orjson
+from redis.asyncio.client import Pipeline
+
+from omniroute.common.v1 import common_pb2
+from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.errors import error_for_status
+from omniroute.wire.formats import WireFormat
+from services.executor import metrics
+from services.executor.adapters.base import Adapter, UpstreamRequest
+from services.executor.classify import FailureKind, UpstreamFailure, classify_status
+from services.executor.config_view import ConfigView, ProviderView
+from services.executor.reply import ReplyWriter
+from services.executor.settings import ExecutorSettings
+
+log = logging.getLogger(__name__)
+
+Ack = Callable[[Pipeline], None]
+_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+_MAX_ERROR_BYTES = 64 * 1024
+
+
+class PlanRunner:
+    def __init__(
+        self,
+        config: ConfigView,
+        session: aiohttp.ClientSession,
+        adapters: Mapping[WireFormat, Adapter],
+        settings: ExecutorSettings,
+    ) -> None:
+        self._config = config
+        self._session = session
+        self._adapters = adapters
+        self._settings = settings
+
+    async def run(
+        self, dispatch: dispatch_pb2.Dispatch, writer: ReplyWriter, ack: Ack
+    ) -> None:
+        """Serves ``dispatch``; always ends with Done or Failure (and the ack)."""
+        try:
+            body = orjson.loads(dispatch.body)
+        except orjson.JSONDecodeError:
+            await writer.failure(_failure(400, "request body is not valid JSON"), ack)
+            return
+        failures: list[UpstreamFailure] = []
+        deadline = dispatch.deadline_unix_ms / 1000
+        for index, target in enumerate(dispatch.plan):
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                failures.append(
+                    UpstreamFailure(FailureKind.TIMEOUT, None, "the request deadline passed")
+                )
+                break
+            try:
+                async with asyncio.timeout(remaining):
+                    await self._attempt(dispatch, target, index, body, writer, ack)
+                return
+            except UpstreamFailure as failure:
+                failures.append(failure)
+            except TimeoutError:
+                failures.append(
+                    UpstreamFailure(
+                        FailureKind.TIMEOUT, None, "the request deadline passed"
+                    )
+                )
+            except aiohttp.ClientError as exc:
+                failures.append(
+                    UpstreamFailure(
+                        FailureKind.CONNECTION,
+                        None,
+                        f"could not talk to the provider: {exc.__class__.__name__}",
+                    )
+                )
+            failure = failures[-1]
+            metrics.FALLBACKS.labels(target.provider_id, failure.kind).inc()
+            log.info(
+                "target failed",
+                extra={
+                    "request_id": dispatch.request_id,
+                    "provider": target.provider_id,
+                    "kind": str(failure.kind),
+                    "status": failure.status,
+                },
+            )
+            if writer.items_sent:
+                await writer.failure(_mid_stream_failure(target.provider_id, failure), ack)
+                return
+            if not failure.try_next_target:
+                break
+        await writer.failure(final_failure(failures, dispatch.plan), ack)
+
+    async def _attempt(
+        self,
+        dispatch: dispatch_pb2.Dispatch,
+        target: common_pb2.Target,
+        index: int,
+        body: dict[str, Any],
+        writer: ReplyWriter,
+        ack: Ack,
+    ) -> None:
+        provider = self._config.providers.get(target.provider_id)
+        if provider is None:
+            raise UpstreamFailure(
+                FailureKind.MODEL_NOT_FOUND,
+                None,
+                f"provider '{target.provider_id}' is not configured or is disabled",
+            )
+        if not provider.accounts:
+            raise UpstreamFailure(
+                FailureKind.AUTH, None, f"provider '{provider.id}' has no enabled account"
+            )
+        account = provider.accounts[0]
+        adapter = self._adapters[WireFormat.from_proto(target.format)]
+        request = adapter.build_request(
+            provider, account, target.model, body, dispatch.stream
+        )
+        writer.started(provider.id, account.id, target.model, index)
+        call = self._stream if dispatch.stream else self._unary
+        await call(provider, adapter, request, writer, ack)
+
+    async def _unary(
+        self,
+        provider: ProviderView,
+        adapter: Adapter,
+        request: UpstreamRequest,
+        writer: ReplyWriter,
+        ack: Ack,
+    ) -> None:
+        started = time.perf_counter()
+        timeout = aiohttp.ClientTimeout(sock_connect=self._settings.connect_timeout_s)
+        async with self._session.post(
+            request.url, data=request.body, headers=request.headers, timeout=timeout
+        ) as response:
+            raw = await _read_capped(response, _MAX_RESPONSE_BYTES)
+            _raise_for_status(provider, adapter, response, raw)
+        parsed = adapter.parse_response(raw)
+        elapsed = time.perf_counter() - started
+        metrics.UPSTREAM_LATENCY.labels(provider.id).observe(elapsed)
+        await writer.done(
+            parsed.body, parsed.usage, parsed.finish_reason, int(elapsed * 1000), 0, ack
+        )
+
+    async def _stream(
+        self,
+        provider: ProviderView,
+        adapter: Adapter,
+        request: UpstreamRequest,
+        writer: ReplyWriter,
+        ack: Ack,
+    ) -> None:
+        started = time.perf_counter()
+        ttft = 0.0
+        reader = adapter.stream_reader()
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=self._settings.connect_timeout_s,
+            sock_read=self._settings.stream_idle_timeout_s,
+        )
+        first_token = self._settings.first_token_timeout_s
+        try:
+            async with asyncio.timeout(first_token) as guard:
+                async with self._session.post(
+                    request.url, data=request.body, headers=request.headers, timeout=timeout
+                ) as response:
+                    if response.status >= 400:
+                        raw = await _read_capped(response, _MAX_ERROR_BYTES)
+                        _raise_for_status(provider, adapter, response, raw)
+                    _count(provider.id, response.status)
+                    async for data in response.content.iter_any():
+                        items = reader.feed(data)
+                        if items:
+                            if not writer.items_sent:
+                                guard.reschedule(None)
+                                ttft = time.perf_counter() - started
+                                metrics.UPSTREAM_TTFT.labels(provider.id).observe(ttft)
+                            await writer.chunks(items)
+                    tail = reader.finish()
+                    if tail:
+                        await writer.chunks(tail)
+        except TimeoutError:
+            if writer.items_sent:
+                raise UpstreamFailure(
+                    FailureKind.TIMEOUT, None, "the provider's stream stalled"
+                ) from None
+            raise UpstreamFailure(
+                FailureKind.TIMEOUT,
+                None,
+                f"no first token from '{provider.id}' within {first_token:g}s",
+            ) from None
+        except aiohttp.ClientPayloadError:
+            raise UpstreamFailure(
+                FailureKind.CONNECTION, None, "the provider's stream broke off"
+            ) from None
+        if not writer.items_sent:
+            raise UpstreamFailure(
+                FailureKind.SERVER, 200, "the provider's stream ended without any content"
+            )
+        if not reader.completed:
+            raise UpstreamFailure(
+                FailureKind.CONNECTION,
+                None,
+                "the provider's stream ended before the answer was complete",
+            )
+        elapsed = time.perf_counter() - started
+        metrics.UPSTREAM_LATENCY.labels(provider.id).observe(elapsed)
+        await writer.done(
+            b"",
+            reader.usage,
+            reader.finish_reason,
+            int(elapsed * 1000),
+            int(ttft * 1000),
+            ack,
+        )
+
+
+def _count(provider_id: str, status: int | None) -> None:
+    metrics.UPSTREAM_REQUESTS.labels(provider_id, metrics.status_class(status)).inc()
+
+
+def _raise_for_status(
+    provider: ProviderView,
+    adapter: Adapter,
+    response: aiohttp.ClientResponse,
+    raw: bytes,
+) -> None:
+    _count(provider.id, response.status)
+    if response.status < 400:
+        return
+    failure = classify_status(
+        response.status, adapter.error_message(raw), dict(response.headers)
+    )
+    raise failure
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for data in response.content.iter_any():
+        size += len(data)
+        if size > limit:
+            raise UpstreamFailure(
+                FailureKind.SERVER, response.status, "the provider's answer is too large"
+            )
+        parts.append(data)
+    return b"".join(parts)
+
+
+def _failure(
+    status: int, message: str, retry_after: float | None = None, provider: str = ""
+) -> dispatch_pb2.Failure:
+    error = error_for_status(status, message)
+    return dispatch_pb2.Failure(
+        status=status,
+        message=message,
+        type=error.type,
+        code=error.code,
+        retry_after_seconds=int(retry_after + 0.999) if retry_after else 0,
+        provider_id=provider,
+    )
+
+
+def _mid_stream_failure(provider_id: str, failure: UpstreamFailure) -> dispatch_pb2.Failure:
+    result = _failure(
+        502, f"{provider_id}: {failure.message}; the answer is incomplete", None, provider_id
+    )
+    result.mid_stream = True
+    return result
+
+
+_STATUS_BY_KIND = {
+    FailureKind.RATE_LIMIT: 429,
+    FailureKind.QUOTA: 429,
+    FailureKind.AUTH: 502,
+    FailureKind.SERVER: 502,
+    FailureKind.CONNECTION: 502,
+    FailureKind.TIMEOUT: 504,
+    FailureKind.MODEL_NOT_FOUND: 404,
+    FailureKind.PROVIDER_SCOPED: 400,
+    FailureKind.CLIENT: 400,
+}
+
+
+def final_failure(
+    failures: list[UpstreamFailure], plan: Any
+) -> dispatch_pb2.Failure:
+    """What the client gets when no target answered."""
+    if not failures:
+        return _failure(503, "no provider can serve this model right now")
+    last = failures[-1]
+    providers = [t.provider_id for t in plan][: len(failures)]
+    provider = providers[-1] if providers else ""
+    status = _STATUS_BY_KIND[last.kind]
+    message = f"{provider}: {last.message}" if provider else last.message
+    if last.kind is FailureKind.AUTH:
+        message = (
+            f"{provider} rejected the gateway's credentials ({last.status}): "
+            f"{last.message}. Check the provider's API key."
+        )
+    if len(failures) > 1:
+        message = f"all {len(failures)} targets failed; last: {message}"
+    retry_after = min(
+        (f.retry_after_s for f in failures if f.retry_after_s is not None), default=None
+    )
+    if status == 429 and retry_after is None:
+        retry_after = 1.0
+    return _failure(status, message, retry_after, provider)

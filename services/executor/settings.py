@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from pydantic import Field
+
+from omniroute.runtime.settings import ServiceSettings, env
+
+
+def _default_executor_id() -> str:
+    # Unique per process: a restarted executor must not inherit the pending
+    # entries of its previous life under the same name (the reclaimer decides).
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class ExecutorSettings(ServiceSettings):
+    executor_id: str = Field(
+        default_factory=_default_executor_id, validation_alias=env("EXECUTOR_ID")
+    )
+    host: str = Field("127.0.0.1", validation_alias=env("EXECUTOR_HOST"))
+    # /metrics and /healthz; 0 picks a free port (several executors on one host).
+    ops_port: int = Field(20134, validation_alias=env("EXECUTOR_OPS_PORT"))
+    # Requests one executor works on at once; more wait in the dispatch stream.
+    concurrency: int = Field(256, ge=1, validation_alias=env("EXECUTOR_CONCURRENCY"))
+    connect_timeout_s: float = Field(
+        10.0, gt=0, validation_alias=env("UPSTREAM_CONNECT_TIMEOUT_S")
+    )
+    # A stream that has produced nothing by then moves to the next target.
+    first_token_timeout_s: float = Field(
+        60.0, gt=0, validation_alias=env("FIRST_TOKEN_TIMEOUT_S")
+    )
+    # Longest silence tolerated between two chunks of a running stream.
+    stream_idle_timeout_s: float = Field(
+        120.0, gt=0, validation_alias=env("STREAM_IDLE_TIMEOUT_S")
+    )
+    # A dispatch held by an executor whose heartbeat expired, idle this long,
+    # is taken over by another executor.
+    reclaim_idle_ms: int = Field(3000, ge=100, validation_alias=env("RECLAIM_IDLE_MS"))
+    drain_timeout_s: float = Field(30.0, ge=0, validation_alias=env("DRAIN_TIMEOUT_S"))

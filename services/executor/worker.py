@@ -1,0 +1,258 @@
+"""The executor's consumer loop on the ``dispatch`` stream.
+
+Consumer-group shape (taskiq-redis / arq): the group is created once
+(``BUSYGROUP`` ignored), entries are read with ``XREADGROUP … BLOCK`` only as
+many as there are free slots (bounded concurrency: the backlog waits in
+Redis, visible to every edge), each is acknowledged after its final reply,
+and entries held by an executor whose heartbeat expired are reclaimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+import orjson
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import RedisError, ResponseError
+
+from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.runtime.redis_keys import (
+    DISPATCH_GROUP,
+    HEARTBEAT_TTL_SECONDS,
+    REPLY_TTL_SECONDS,
+    RedisKeys,
+)
+from services.executor import metrics
+from services.executor.reply import ReplyWriter
+from services.executor.runner import PlanRunner
+from services.executor.settings import ExecutorSettings
+
+log = logging.getLogger(__name__)
+
+DISPATCH_FIELD = b"d"
+
+
+async def ensure_group(redis: Redis, stream: str, group: str) -> None:
+    """Creates the consumer group (and stream) unless it exists."""
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+class Worker:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        runner: PlanRunner,
+        settings: ExecutorSettings,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._runner = runner
+        self._settings = settings
+        self._id = settings.executor_id
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.served = 0
+        # monotonic time of the last heartbeat Redis accepted: /healthz uses it.
+        self.last_heartbeat = 0.0
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    @property
+    def alive(self) -> bool:
+        """Heart-beating: Redis reachable and the loop running."""
+        return time.monotonic() - self.last_heartbeat < HEARTBEAT_TTL_SECONDS
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consumes until ``stop`` is set, then drains what it holds."""
+        background = [
+            asyncio.create_task(self._heartbeat_loop(stop), name="heartbeat"),
+            asyncio.create_task(self._reclaim_loop(stop), name="reclaim"),
+        ]
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                await ensure_group(self._redis, self._keys.dispatch, DISPATCH_GROUP)
+                await self._consume(stop)
+                backoff = 0.1
+            except (RedisError, OSError) as exc:
+                log.warning("dispatch stream unavailable: %s", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, 2.0)
+        await self._drain()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self._slots.acquire()
+            free = self._free_slots() + 1
+            try:
+                response = await self._redis.xreadgroup(
+                    DISPATCH_GROUP,
+                    self._id,
+                    {self._keys.dispatch: ">"},
+                    count=free,
+                    block=1000,
+                )
+            except BaseException:
+                self._slots.release()
+                raise
+            entries = [e for _, stream_entries in response or () for e in stream_entries]
+            if not entries:
+                self._slots.release()
+                continue
+            # One slot is held already; take one more per extra entry (free).
+            for _ in entries[1:]:
+                await self._slots.acquire()
+            for entry_id, fields in entries:
+                self._spawn(entry_id, fields.get(DISPATCH_FIELD, b""))
+
+    def _free_slots(self) -> int:
+        return self._slots._value  # noqa: SLF001  (asyncio has no public accessor)
+
+    def _spawn(self, entry_id: bytes, payload: bytes) -> None:
+        task = asyncio.create_task(self._handle(entry_id, payload))
+        self._tasks.add(task)
+        metrics.IN_FLIGHT.inc()
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._slots.release()
+        metrics.IN_FLIGHT.dec()
+
+    async def _handle(self, entry_id: bytes, payload: bytes) -> None:
+        def ack(pipe: Pipeline) -> None:
+            pipe.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
+
+        try:
+            dispatch = dispatch_pb2.Dispatch.FromString(payload)
+        except Exception:
+            log.error("dropping an unreadable dispatch entry", extra={"entry": entry_id})
+            await self._redis.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
+            return
+        remaining = dispatch.deadline_unix_ms / 1000 - time.time()
+        if remaining <= 0:
+            # The edge has given up; an answer now would be wasted tokens.
+            await self._redis.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
+            return
+        writer = ReplyWriter(
+            self._redis, dispatch.reply_to, int(remaining) + REPLY_TTL_SECONDS
+        )
+        try:
+            await writer.accepted(self._id)
+            await self._runner.run(dispatch, writer, ack)
+            self.served += 1
+        except Exception:
+            log.exception("dispatch failed", extra={"request_id": dispatch.request_id})
+            if not writer.finished:
+                with contextlib.suppress(RedisError, OSError):
+                    await writer.failure(
+                        dispatch_pb2.Failure(
+                            status=500,
+                            message="the executor failed on this request; see its logs",
+                            type="server_error",
+                            code="internal_server_error",
+                            mid_stream=writer.items_sent > 0,
+                        ),
+                        ack,
+                    )
+
+    async def _drain(self) -> None:
+        if not self._tasks:
+            return
+        log.info("draining", extra={"in_flight": len(self._tasks)})
+        _, pending = await asyncio.wait(
+            set(self._tasks), timeout=self._settings.drain_timeout_s
+        )
+        for task in pending:
+            task.cancel()
+
+    async def _heartbeat_loop(self, stop: asyncio.Event) -> None:
+        key = self._keys.executor_heartbeat(self._id)
+        while not stop.is_set():
+            value = orjson.dumps({"in_flight": self.in_flight, "served": self.served})
+            with contextlib.suppress(RedisError, OSError):
+                await self._redis.set(key, value, ex=HEARTBEAT_TTL_SECONDS)
+                self.last_heartbeat = time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_TTL_SECONDS / 4)
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.delete(key)
+
+    async def _reclaim_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._settings.reclaim_idle_ms / 1000)
+            if stop.is_set():
+                return
+            try:
+                await self._reclaim_once()
+            except (RedisError, OSError) as exc:
+                log.warning("reclaim failed: %s", exc)
+
+    async def _reclaim_once(self) -> None:
+        pending = await self._redis.xpending_range(
+            self._keys.dispatch,
+            DISPATCH_GROUP,
+            min="-",
+            max="+",
+            count=100,
+            idle=self._settings.reclaim_idle_ms,
+        )
+        owners = {p["consumer"] for p in pending if p["consumer"] != self._id.encode()}
+        alive = {
+            owner
+            for owner in owners
+            if await self._redis.exists(self._keys.executor_heartbeat(owner.decode()))
+        }
+        orphans = [p["message_id"] for p in pending if p["consumer"] in owners - alive]
+        if not orphans:
+            return
+        claimed = await self._redis.xclaim(
+            self._keys.dispatch,
+            DISPATCH_GROUP,
+            self._id,
+            min_idle_time=self._settings.reclaim_idle_ms,
+            message_ids=orphans,
+        )
+        for entry_id, fields in claimed:
+            metrics.RECLAIMED.inc()
+            await self._take_over(entry_id, fields.get(DISPATCH_FIELD, b""))
+
+    async def _take_over(self, entry_id: bytes, payload: bytes) -> None:
+        """Runs an orphan that was never accepted; fails one that was."""
+        dispatch = dispatch_pb2.Dispatch.FromString(payload)
+        first = await self._redis.xrange(dispatch.reply_to, count=1)
+        if not first:
+            log.info("reclaimed a dispatch", extra={"request_id": dispatch.request_id})
+            await self._slots.acquire()
+            self._spawn(entry_id, payload)
+            return
+        # It was accepted, and perhaps half streamed: running it again could
+        # duplicate output, so end it with a clear error the client can retry.
+        writer = ReplyWriter(self._redis, dispatch.reply_to, REPLY_TTL_SECONDS)
+        await writer.failure(
+            dispatch_pb2.Failure(
+                status=503,
+                message="the executor serving this request stopped; retry it",
+                type="server_error",
+                code="service_unavailable",
+                retry_after_seconds=1,
+                mid_stream=True,
+            ),
+            lambda pipe: pipe.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id),
+        )

@@ -1,0 +1,58 @@
+"""Router service: builds the routing table and streams it to the edges."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from omniroute.router.v1 import router_pb2, router_pb2_grpc
+from omniroute.runtime.grpc_server import GrpcServer
+from omniroute.runtime.lifecycle import run_service
+from omniroute.runtime.logs import configure_logging
+from omniroute.runtime.ops_http import OpsServer
+from omniroute.runtime.redis_client import create_redis
+from omniroute.runtime.redis_keys import RedisKeys
+from omniroute.runtime.snapshot import SnapshotFollower
+from services.router.broadcaster import TableBroadcaster
+from services.router.servicer import RouterServicer
+from services.router.settings import RouterSettings
+
+log = logging.getLogger("omniroute.router")
+
+
+async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
+    redis = create_redis(settings.redis_url, blocking=True, max_connections=8)
+    broadcaster = TableBroadcaster()
+    follower = SnapshotFollower(redis, RedisKeys(settings.key_prefix), broadcaster.rebuild)
+    server = GrpcServer(
+        settings.host,
+        settings.port,
+        [router_pb2.DESCRIPTOR.services_by_name["RouterService"].full_name],
+    )
+    router_pb2_grpc.add_RouterServiceServicer_to_server(
+        RouterServicer(broadcaster), server.server
+    )
+
+    async def healthy() -> bool:
+        return broadcaster.table is not None
+
+    ops = OpsServer(settings.host, settings.ops_port, healthy)
+    await follower.start()
+    await server.start()
+    await ops.start()
+    log.info("router listening", extra={"port": server.port, "ops_port": ops.port})
+    await stop.wait()
+    await server.stop(grace=2.0)
+    await ops.stop()
+    await follower.stop()
+    await redis.aclose()
+
+
+def main() -> None:
+    settings = RouterSettings()
+    configure_logging("router", settings.log_level, settings.log_format)
+    run_service(lambda stop: serve(settings, stop))
+
+
+if __name__ == "__main__":
+    main()
