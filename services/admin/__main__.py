@@ -1,0 +1,31 @@
+"""Admin: management API, database, usage consumer, config publisher (:20129)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from omniroute.runtime.logs import configure_logging
+from services.admin.app import create_app
+from services.admin.settings import AdminSettings
+
+
+def main() -> None:
+    settings = AdminSettings()
+    configure_logging("admin", settings.log_level, settings.log_format)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+
+
+if __name__ == "__main__":
+    main()

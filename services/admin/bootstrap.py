@@ -1,0 +1,135 @@
+"""Registers providers and keys declared in the environment, at start-up.
+
+The environment is declarative: what it names is created or brought up to
+date on every start; what was added through the API is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from omniroute.presets import preset_for
+from omniroute.runtime.crypto import hash_api_key, mask_secret, seal
+from services.admin.db.models import Account, ApiKey, Provider
+from services.admin.settings import AdminSettings
+
+log = logging.getLogger(__name__)
+
+DEMO_MODELS = ["gpt-4o-mini", "gpt-4o", "demo-chat", "demo-think"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredProvider:
+    id: str
+    kind: str
+    base_url: str
+    credential: str
+    models: list[str]
+    source: str = "env"
+
+
+def declared_providers(settings: AdminSettings) -> list[DeclaredProvider]:
+    declared: list[DeclaredProvider] = []
+    pairs = [
+        ("openai", settings.openai_api_key, settings.openai_base_url),
+        ("anthropic", settings.anthropic_api_key, settings.anthropic_base_url),
+        ("gemini", settings.gemini_api_key, settings.gemini_base_url),
+    ]
+    for kind, key, base_url in pairs:
+        if key is not None or base_url:
+            preset = preset_for(kind)
+            declared.append(
+                DeclaredProvider(
+                    kind,
+                    kind,
+                    base_url or preset.base_url,
+                    key.get_secret_value() if key else "",
+                    list(preset.models),
+                )
+            )
+    if settings.ollama_base_url:
+        declared.append(
+            DeclaredProvider("ollama", "ollama", settings.ollama_base_url, "", [])
+        )
+    if settings.demo_provider_url:
+        declared.append(
+            DeclaredProvider(
+                "demo",
+                "openai-compatible",
+                settings.demo_provider_url,
+                "sk-demo",
+                DEMO_MODELS,
+                source="demo",
+            )
+        )
+    return declared
+
+
+async def bootstrap(
+    sessions: async_sessionmaker[AsyncSession], settings: AdminSettings
+) -> None:
+    async with sessions() as session, session.begin():
+        for declared in declared_providers(settings):
+            await _upsert_provider(session, declared, settings.secret)
+        for index, key in enumerate(_split(settings.api_keys)):
+            await _upsert_key(session, settings.secret, key, f"env-{index + 1}", [])
+        for index, key in enumerate(_split(settings.admin_api_keys)):
+            await _upsert_key(
+                session, settings.secret, key, f"env-admin-{index + 1}", ["admin"]
+            )
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+async def _upsert_provider(
+    session: AsyncSession, declared: DeclaredProvider, secret: bytes
+) -> None:
+    preset = preset_for(declared.kind)
+    provider = await session.get(Provider, declared.id)
+    if provider is None:
+        provider = Provider(id=declared.id, models=declared.models, aliases=[])
+        session.add(provider)
+    provider.kind = declared.kind
+    provider.format = str(preset.format)
+    provider.base_url = declared.base_url
+    provider.source = declared.source
+    provider.enabled = True
+    provider.aliases = list(provider.aliases or preset.aliases)
+    provider.models = list(provider.models or declared.models)
+    account_id = f"{declared.id}-env"
+    account = await session.get(Account, account_id)
+    if account is None:
+        account = Account(id=account_id, provider_id=declared.id, name="from environment")
+        session.add(account)
+    account.sealed_credential = seal(secret, declared.credential)
+    account.credential_hint = mask_secret(declared.credential) if declared.credential else ""
+    account.enabled = True
+    log.info("provider registered from the environment", extra={"provider": declared.id})
+
+
+async def _upsert_key(
+    session: AsyncSession, secret: bytes, key: str, name: str, scopes: list[str]
+) -> None:
+    digest = hash_api_key(secret, key)
+    existing = await session.scalar(select(ApiKey).where(ApiKey.key_hmac == digest))
+    if existing is None:
+        session.add(
+            ApiKey(
+                id="key_" + digest.hex()[:12],
+                name=name,
+                key_hmac=digest,
+                prefix=key[:8],
+                scopes=scopes,
+                allowed_models=[],
+                source="env",
+            )
+        )
+    else:
+        existing.scopes = sorted({*existing.scopes, *scopes})
+        existing.revoked_at = None

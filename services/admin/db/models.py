@@ -1,0 +1,124 @@
+"""The admin database: the source of truth every other service follows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(32))
+    base_url: Mapped[str] = mapped_column(String(512), default="")
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    models: Mapped[list[str]] = mapped_column(default=list)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "env", "demo" or "api": who registered it (env ones are re-synced at start).
+    source: Mapped[str] = mapped_column(String(16), default="api")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    accounts: Mapped[list[Account]] = relationship(
+        back_populates="provider",
+        cascade="all, delete-orphan",
+        order_by="Account.priority",
+        lazy="selectin",
+    )
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128), default="")
+    # AES-GCM sealed; see omniroute.runtime.crypto.
+    sealed_credential: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    credential_hint: Mapped[str] = mapped_column(String(32), default="")
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    provider: Mapped[Provider] = relationship(back_populates="accounts")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    key_hmac: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    # The first characters of the key, to recognise it in lists.
+    prefix: Mapped[str] = mapped_column(String(16), default="")
+    scopes: Mapped[list[str]] = mapped_column(default=list)
+    allowed_models: Mapped[list[str]] = mapped_column(default=list)
+    rpm_limit: Mapped[int] = mapped_column(Integer, default=0)
+    tpm_limit: Mapped[int] = mapped_column(BigInteger, default=0)
+    source: Mapped[str] = mapped_column(String(16), default="api")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class UsageRecord(Base):
+    """One client request, from the edge's usage event."""
+
+    __tablename__ = "usage_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    api_key_id: Mapped[str] = mapped_column(String(64), index=True, default="")
+    endpoint: Mapped[str] = mapped_column(String(128), default="")
+    client_format: Mapped[str] = mapped_column(String(32), default="")
+    requested_model: Mapped[str] = mapped_column(String(256), default="")
+    provider_id: Mapped[str] = mapped_column(String(64), index=True, default="")
+    account_id: Mapped[str] = mapped_column(String(64), default="")
+    model: Mapped[str] = mapped_column(String(256), default="")
+    status: Mapped[int] = mapped_column(Integer)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    upstream_latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    ttft_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    stream: Mapped[bool] = mapped_column(Boolean, default=False)
+    cache: Mapped[str] = mapped_column(String(16), default="")
+    fallbacks: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str] = mapped_column(Text, default="")
+
+
+class ConfigState(Base):
+    """One row: the version of the configuration snapshot last published."""
+
+    __tablename__ = "config_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

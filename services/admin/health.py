@@ -1,0 +1,68 @@
+"""Checks every part of the deployment, for ``/api/monitoring/health``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import grpc
+import orjson
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from omniroute.runtime.redis_keys import RedisKeys
+
+_TIMEOUT_S = 2.0
+
+
+async def grpc_health(address: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        try:
+            response = await stub.Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=_TIMEOUT_S
+            )
+        except grpc.aio.AioRpcError as exc:
+            return {"status": "down", "address": address, "error": exc.code().name}
+    serving = response.status == health_pb2.HealthCheckResponse.SERVING
+    return {
+        "status": "ok" if serving else "down",
+        "address": address,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
+async def redis_health(redis: Redis) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(redis.ping(), _TIMEOUT_S)
+    except Exception as exc:  # any failure means "down", with its name
+        return {"status": "down", "error": exc.__class__.__name__}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+async def database_health(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    try:
+        async with sessions() as session:
+            await asyncio.wait_for(session.execute(text("SELECT 1")), _TIMEOUT_S)
+    except Exception as exc:
+        return {"status": "down", "error": exc.__class__.__name__}
+    return {"status": "ok"}
+
+
+async def executors_health(redis: Redis, keys: RedisKeys) -> dict[str, Any]:
+    executors = []
+    try:
+        async for key in redis.scan_iter(match=keys.executor_heartbeat_pattern, count=100):
+            raw = await redis.get(key)
+            name = key.decode().removeprefix(keys.prefix + "executor:").removesuffix(
+                ":heartbeat"
+            )
+            executors.append({"id": name, **(orjson.loads(raw) if raw else {})})
+    except Exception as exc:
+        return {"status": "down", "error": exc.__class__.__name__, "executors": []}
+    return {"status": "ok" if executors else "down", "executors": executors}

@@ -1,0 +1,139 @@
+"""Consumes ``events.usage`` into the database, acknowledging after commit.
+
+Nothing accepted is lost: an event leaves the stream's pending list only once
+its row is committed, and a restarted admin first re-reads what it had taken
+but not committed. Rows are keyed by request id, so a redelivered event is
+ignored rather than counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from omniroute.events.v1 import events_pb2
+from omniroute.runtime.redis_keys import EVENTS_GROUP, RedisKeys
+from omniroute.wire.formats import WireFormat
+from services.admin.db.models import UsageRecord
+
+log = logging.getLogger(__name__)
+
+EVENT_FIELD = b"e"
+_BATCH = 500
+
+
+def usage_row(event: events_pb2.UsageEvent) -> dict[str, Any]:
+    usage = event.usage
+    try:
+        client_format = str(WireFormat.from_proto(event.client_format))
+    except ValueError:
+        client_format = ""
+    return {
+        "request_id": event.request_id,
+        "timestamp": datetime.fromtimestamp(event.timestamp_unix_ms / 1000, UTC),
+        "api_key_id": event.api_key_id,
+        "endpoint": event.endpoint,
+        "client_format": client_format,
+        "requested_model": event.requested_model,
+        "provider_id": event.provider_id,
+        "account_id": event.account_id,
+        "model": event.model,
+        "status": event.status,
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "latency_ms": event.latency_ms,
+        "upstream_latency_ms": event.upstream_latency_ms,
+        "ttft_ms": event.ttft_ms,
+        "stream": event.stream,
+        "cache": event.cache,
+        "fallbacks": event.fallbacks,
+        "error_message": event.error_message,
+    }
+
+
+class UsageConsumer:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        sessions: async_sessionmaker[AsyncSession],
+        consumer: str,
+    ) -> None:
+        self._redis = redis
+        self._stream = keys.usage_events
+        self._sessions = sessions
+        self._consumer = consumer
+        self.written = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                await self._ensure_group()
+                # Our own pending entries first (read before a crash), then new ones.
+                await self._drain_from(b"0", stop)
+                await self._drain_from(b">", stop)
+            except (RedisError, OSError, SQLAlchemyError) as exc:
+                log.warning("usage events wait: %s", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            backoff = 0.1
+
+    async def _ensure_group(self) -> None:
+        try:
+            await self._redis.xgroup_create(self._stream, EVENTS_GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def _drain_from(self, start: bytes, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            response = await self._redis.xreadgroup(
+                EVENTS_GROUP,
+                self._consumer,
+                {self._stream: start},
+                count=_BATCH,
+                block=1000 if start == b">" else None,
+            )
+            entries = [e for _, stream_entries in response or () for e in stream_entries]
+            if not entries:
+                if start != b">":
+                    return  # no more pending entries of ours
+                continue
+            await self._commit(entries)
+
+    async def _commit(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        rows = []
+        for _, fields in entries:
+            payload = fields.get(EVENT_FIELD)
+            if payload is None:
+                continue
+            try:
+                rows.append(usage_row(events_pb2.UsageEvent.FromString(payload)))
+            except Exception:
+                log.error("skipping an unreadable usage event")
+        if rows:
+            async with self._sessions() as session, session.begin():
+                await session.execute(_insert_ignoring_duplicates(session, rows))
+        await self._redis.xack(self._stream, EVENTS_GROUP, *(entry_id for entry_id, _ in entries))
+        self.written += len(rows)
+
+
+def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(UsageRecord).values(rows).on_conflict_do_nothing(
+        index_elements=["request_id"]
+    )

@@ -1,0 +1,31 @@
+"""Edge: the public HTTP endpoint (:20128) every client talks to."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from omniroute.runtime.logs import configure_logging
+from services.edge.app import create_app
+from services.edge.settings import EdgeSettings
+
+
+def main() -> None:
+    settings = EdgeSettings()
+    configure_logging("edge", settings.log_level, settings.log_format)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+
+
+if __name__ == "__main__":
+    main()

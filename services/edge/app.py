@@ -1,0 +1,119 @@
+"""Composition root of the edge: builds every client and wires the routes."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import orjson
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+
+from omniroute.errors import GatewayError, NotFound
+from omniroute.runtime.redis_client import create_redis
+from omniroute.runtime.redis_keys import RedisKeys
+from omniroute.runtime.snapshot import SnapshotFollower
+from omniroute.wire.errors import error_body
+from omniroute.wire.formats import WireFormat
+from services.edge.admin_proxy import AdminProxy
+from services.edge.auth import KeyRing
+from services.edge.cache_client import CacheClient
+from services.edge.chat import ChatPipeline, new_request_id
+from services.edge.dispatcher import Dispatcher
+from services.edge.routes import admin, ops, openai_api
+from services.edge.routing_client import RoutingTableWatcher
+from services.edge.settings import EdgeSettings
+from services.edge.usage_events import UsagePublisher
+
+log = logging.getLogger("omniroute.edge")
+
+
+def create_app(settings: EdgeSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        keys = RedisKeys(settings.key_prefix)
+        redis = create_redis(settings.redis_url, blocking=True, max_connections=4096)
+        key_ring = KeyRing(settings.secret, settings.require_api_key)
+        follower = SnapshotFollower(redis, keys, key_ring.load)
+        routes = RoutingTableWatcher(settings.router_address, socket.gethostname())
+        cache = CacheClient(settings.cache_address, settings.cache_lookup_timeout_ms / 1000)
+        usage = UsagePublisher(redis, keys)
+        proxy = AdminProxy(settings.admin_url)
+        app.state.follower = follower
+        app.state.routes = routes
+        app.state.proxy = proxy
+        app.state.chat = ChatPipeline(
+            settings, key_ring, routes, cache, Dispatcher(redis, keys), usage, keys
+        )
+        await follower.start()
+        routes.start()
+        usage.start()
+        await proxy.start()
+        log.info("edge listening", extra={"port": settings.port})
+        yield
+        await usage.close()
+        await proxy.close()
+        await cache.close()
+        await routes.stop()
+        await follower.stop()
+        await redis.aclose()
+
+    app = FastAPI(
+        title="OmniRoute",
+        summary="One endpoint for every model provider",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.add_exception_handler(GatewayError, _gateway_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(404, _not_found)
+    app.include_router(openai_api.router)
+    app.include_router(ops.router)
+    app.include_router(admin.router)
+    return app
+
+
+def _client_format(request: Request) -> WireFormat:
+    exchange = getattr(request.state, "exchange", None)
+    return exchange.codec.format if exchange is not None else WireFormat.OPENAI_CHAT
+
+
+def _render(request: Request, err: GatewayError) -> Response:
+    exchange = getattr(request.state, "exchange", None)
+    request_id = exchange.request_id if exchange is not None else new_request_id()
+    headers = {"X-Request-Id": request_id}
+    if err.retry_after:
+        headers["Retry-After"] = str(err.retry_after)
+    return Response(
+        orjson.dumps(error_body(_client_format(request), err)),
+        status_code=err.status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+async def _gateway_error(request: Request, err: GatewayError) -> Response:
+    return _render(request, err)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _render(
+        request,
+        NotFound(f"no such endpoint: {request.method} {request.url.path}", code="not_found"),
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Logged with its stack trace for operators; the client gets a clean
+    # error in its own format, never the trace.
+    log.exception("unexpected error on %s", request.url.path)
+    return _render(
+        request,
+        GatewayError("internal error in the gateway; the request id identifies it in the logs"),
+    )

@@ -1,0 +1,20 @@
+"""The management API and dashboard live in admin; the edge forwards them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+router = APIRouter()
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@router.api_route("/api/{path:path}", methods=_METHODS, include_in_schema=False)
+async def management_api(request: Request, path: str) -> Response:
+    return await request.app.state.proxy.forward(request)
+
+
+@router.api_route("/dashboard{path:path}", methods=_METHODS, include_in_schema=False)
+async def dashboard(request: Request, path: str) -> Response:
+    return await request.app.state.proxy.forward(request)
