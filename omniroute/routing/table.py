@@ -46,7 +46,9 @@ def build_table(
     return table
 
 
-def _add_prefixes(table: router_pb2.RoutingTable, provider: config_pb2.Provider) -> None:
+def _add_prefixes(
+    table: router_pb2.RoutingTable, provider: config_pb2.Provider
+) -> None:
     route = router_pb2.ProviderRoute(provider_id=provider.id, format=provider.format)
     # The id always wins over another provider's alias.
     table.prefixes[provider.id].CopyFrom(route)
@@ -59,7 +61,9 @@ def _model_route(
     name: str, provider: config_pb2.Provider | router_pb2.ProviderRoute, model: str
 ) -> router_pb2.Route:
     provider_id = (
-        provider.id if isinstance(provider, config_pb2.Provider) else provider.provider_id
+        provider.id
+        if isinstance(provider, config_pb2.Provider)
+        else provider.provider_id
     )
     return router_pb2.Route(
         name=name,

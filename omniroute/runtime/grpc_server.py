@@ -79,7 +79,9 @@ def _unary(inner: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]
 def _server_stream(
     inner: Callable[..., AsyncIterator[Any]],
 ) -> Callable[..., AsyncIterator[Any]]:
-    async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    async def call(
+        request: Any, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[Any]:
         try:
             async for item in inner(request, context):
                 yield item

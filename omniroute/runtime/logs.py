@@ -48,7 +48,9 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
         handler.setFormatter(JsonFormatter(service))
     else:
         handler.setFormatter(
-            logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+            logging.Formatter(
+                f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"
+            )
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -19,7 +19,7 @@ def create_redis(
     every in-flight blocking read holds one connection. Plain clients time out
     reads after 5 s so a dead Redis fails requests fast instead of hanging them.
     """
-    return Redis.from_url(
+    client: Redis = Redis.from_url(
         url,
         socket_connect_timeout=2.0,
         socket_timeout=None if blocking else 5.0,
@@ -29,3 +29,4 @@ def create_redis(
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
         max_connections=max_connections,
     )
+    return client

@@ -14,7 +14,7 @@ class WireFormat(StrEnum):
     GEMINI = "gemini"
     OLLAMA = "ollama"
 
-    def to_proto(self) -> common_pb2.ApiFormat.ValueType:
+    def to_proto(self) -> common_pb2.ApiFormat:
         return _TO_PROTO[self]
 
     @classmethod
@@ -32,4 +32,4 @@ _TO_PROTO = {
     WireFormat.GEMINI: common_pb2.API_FORMAT_GEMINI,
     WireFormat.OLLAMA: common_pb2.API_FORMAT_OLLAMA,
 }
-_FROM_PROTO = {v: k for k, v in _TO_PROTO.items()}
+_FROM_PROTO: dict[int, WireFormat] = {v: k for k, v in _TO_PROTO.items()}

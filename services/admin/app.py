@@ -102,12 +102,18 @@ async def _gateway_error(_: Request, err: GatewayError) -> Response:
 async def _validation_error(_: Request, exc: RequestValidationError) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    message = f"{where}: {first.get('msg', 'invalid value')}" if where else "invalid request"
+    message = (
+        f"{where}: {first.get('msg', 'invalid value')}" if where else "invalid request"
+    )
     return _render(BadRequest(message, param=where or None))
 
 
 async def _not_found(request: Request, _: Exception) -> Response:
-    return _render(NotFound(f"no such endpoint: {request.method} {request.url.path}", code="not_found"))
+    return _render(
+        NotFound(
+            f"no such endpoint: {request.method} {request.url.path}", code="not_found"
+        )
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

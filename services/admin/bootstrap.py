@@ -105,12 +105,18 @@ async def _upsert_provider(
     account_id = f"{declared.id}-env"
     account = await session.get(Account, account_id)
     if account is None:
-        account = Account(id=account_id, provider_id=declared.id, name="from environment")
+        account = Account(
+            id=account_id, provider_id=declared.id, name="from environment"
+        )
         session.add(account)
     account.sealed_credential = seal(secret, declared.credential)
-    account.credential_hint = mask_secret(declared.credential) if declared.credential else ""
+    account.credential_hint = (
+        mask_secret(declared.credential) if declared.credential else ""
+    )
     account.enabled = True
-    log.info("provider registered from the environment", extra={"provider": declared.id})
+    log.info(
+        "provider registered from the environment", extra={"provider": declared.id}
+    )
 
 
 async def _upsert_key(

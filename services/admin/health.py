@@ -42,7 +42,10 @@ async def redis_health(redis: Redis) -> dict[str, Any]:
         await asyncio.wait_for(redis.ping(), _TIMEOUT_S)
     except Exception as exc:  # any failure means "down", with its name
         return {"status": "down", "error": exc.__class__.__name__}
-    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+    return {
+        "status": "ok",
+        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
 
 
 async def database_health(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
@@ -57,10 +60,14 @@ async def database_health(sessions: async_sessionmaker[AsyncSession]) -> dict[st
 async def executors_health(redis: Redis, keys: RedisKeys) -> dict[str, Any]:
     executors = []
     try:
-        async for key in redis.scan_iter(match=keys.executor_heartbeat_pattern, count=100):
+        async for key in redis.scan_iter(
+            match=keys.executor_heartbeat_pattern, count=100
+        ):
             raw = await redis.get(key)
-            name = key.decode().removeprefix(keys.prefix + "executor:").removesuffix(
-                ":heartbeat"
+            name = (
+                key.decode()
+                .removeprefix(keys.prefix + "executor:")
+                .removesuffix(":heartbeat")
             )
             executors.append({"id": name, **(orjson.loads(raw) if raw else {})})
     except Exception as exc:

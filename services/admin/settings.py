@@ -26,18 +26,24 @@ class AdminSettings(ServiceSettings):
     # Comma-separated keys with the admin scope (management API and /v1).
     admin_api_keys: str = Field("", validation_alias=env("OMNIROUTE_ADMIN_API_KEYS"))
     # Providers from the environment: registered (or updated) at start-up.
-    openai_api_key: SecretStr | None = Field(None, validation_alias=env("OPENAI_API_KEY"))
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=env("OPENAI_API_KEY")
+    )
     openai_base_url: str = Field("", validation_alias=env("OPENAI_BASE_URL"))
     anthropic_api_key: SecretStr | None = Field(
         None, validation_alias=env("ANTHROPIC_API_KEY")
     )
     anthropic_base_url: str = Field("", validation_alias=env("ANTHROPIC_BASE_URL"))
-    gemini_api_key: SecretStr | None = Field(None, validation_alias=env("GEMINI_API_KEY"))
+    gemini_api_key: SecretStr | None = Field(
+        None, validation_alias=env("GEMINI_API_KEY")
+    )
     gemini_base_url: str = Field("", validation_alias=env("GEMINI_BASE_URL"))
     ollama_base_url: str = Field("", validation_alias=env("OLLAMA_BASE_URL"))
     # The provider simulator, registered as the `demo` provider by `make run`
     # when no real provider key is configured.
-    demo_provider_url: str = Field("", validation_alias=env("OMNIROUTE_DEMO_PROVIDER_URL"))
+    demo_provider_url: str = Field(
+        "", validation_alias=env("OMNIROUTE_DEMO_PROVIDER_URL")
+    )
 
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()

@@ -27,11 +27,15 @@ from services.admin.db.models import ApiKey, ConfigState, Provider
 log = logging.getLogger(__name__)
 
 
-async def build_snapshot(session: AsyncSession, version: int) -> config_pb2.ConfigSnapshot:
+async def build_snapshot(
+    session: AsyncSession, version: int
+) -> config_pb2.ConfigSnapshot:
     snapshot = config_pb2.ConfigSnapshot(
         version=version, created_unix_ms=int(time.time() * 1000)
     )
-    for provider in (await session.scalars(select(Provider).order_by(Provider.id))).all():
+    for provider in (
+        await session.scalars(select(Provider).order_by(Provider.id))
+    ).all():
         snapshot.providers.append(
             config_pb2.Provider(
                 id=provider.id,
@@ -103,7 +107,9 @@ class SnapshotPublisher:
                 events_pb2.ConfigChanged(version=snapshot.version).SerializeToString(),
             )
             await pipe.execute()
-        log.info("config snapshot published", extra={"config_version": snapshot.version})
+        log.info(
+            "config snapshot published", extra={"config_version": snapshot.version}
+        )
 
     async def ensure_published(self) -> None:
         """Re-publishes the current version if Redis does not have it."""

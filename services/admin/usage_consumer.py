@@ -93,7 +93,9 @@ class UsageConsumer:
 
     async def _ensure_group(self) -> None:
         try:
-            await self._redis.xgroup_create(self._stream, EVENTS_GROUP, id="0", mkstream=True)
+            await self._redis.xgroup_create(
+                self._stream, EVENTS_GROUP, id="0", mkstream=True
+            )
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -107,7 +109,9 @@ class UsageConsumer:
                 count=_BATCH,
                 block=1000 if start == b">" else None,
             )
-            entries = [e for _, stream_entries in response or () for e in stream_entries]
+            entries = [
+                e for _, stream_entries in response or () for e in stream_entries
+            ]
             if not entries:
                 if start != b">":
                     return  # no more pending entries of ours
@@ -127,13 +131,19 @@ class UsageConsumer:
         if rows:
             async with self._sessions() as session, session.begin():
                 await session.execute(_insert_ignoring_duplicates(session, rows))
-        await self._redis.xack(self._stream, EVENTS_GROUP, *(entry_id for entry_id, _ in entries))
+        await self._redis.xack(
+            self._stream, EVENTS_GROUP, *(entry_id for entry_id, _ in entries)
+        )
         self.written += len(rows)
 
 
-def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+def _insert_ignoring_duplicates(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(UsageRecord).values(rows).on_conflict_do_nothing(
-        index_elements=["request_id"]
+    return (
+        insert(UsageRecord)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["request_id"])
     )

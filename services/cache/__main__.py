@@ -22,14 +22,19 @@ log = logging.getLogger("omniroute.cache")
 async def serve(settings: CacheSettings, stop: asyncio.Event) -> None:
     redis = create_redis(settings.redis_url)
     exact = ExactStore(
-        redis, RedisKeys(settings.key_prefix), settings.ttl_seconds, settings.max_entries
+        redis,
+        RedisKeys(settings.key_prefix),
+        settings.ttl_seconds,
+        settings.max_entries,
     )
     server = GrpcServer(
         settings.host,
         settings.port,
         [cache_pb2.DESCRIPTOR.services_by_name["CacheService"].full_name],
     )
-    cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(exact), server.server)
+    cache_pb2_grpc.add_CacheServiceServicer_to_server(
+        CacheServicer(exact), server.server
+    )
 
     async def healthy() -> bool:
         try:

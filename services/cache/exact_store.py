@@ -49,13 +49,17 @@ class ExactStore:
     async def _evict_oldest(self, count: int) -> None:
         oldest = await self._redis.zpopmin(self._keys.cache_exact_index, count)
         if oldest:
-            await self._redis.unlink(*(self._keys.cache_exact(d.decode()) for d, _ in oldest))
+            await self._redis.unlink(
+                *(self._keys.cache_exact(d.decode()) for d, _ in oldest)
+            )
 
     async def size(self) -> int:
         return int(await self._redis.zcard(self._keys.cache_exact_index))
 
     async def counters(self) -> dict[str, int]:
-        raw = await self._redis.hgetall(self._keys.cache_stats)
+        raw: dict[bytes, bytes] = await self._redis.hgetall(  # type: ignore[misc]
+            self._keys.cache_stats
+        )
         return {k.decode(): int(v) for k, v in raw.items()}
 
     async def clear(self) -> int:

@@ -31,7 +31,9 @@ def exact_key(scope: str, model: str, request: dict[str, Any]) -> str:
             if key not in _TRANSPORT_FIELDS
         },
     }
-    return hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(
+        orjson.dumps(material, option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
 
 
 def _normalise_messages(messages: Any) -> Any:
@@ -48,7 +50,10 @@ def _normalise_message(message: Any) -> Any:
     if isinstance(content, list) and all(
         isinstance(p, dict) and p.get("type") == "text" for p in content
     ):
-        message = {**message, "content": "".join(str(p.get("text", "")) for p in content)}
+        message = {
+            **message,
+            "content": "".join(str(p.get("text", "")) for p in content),
+        }
     if "role" not in message:
         message = {**message, "role": "user"}
     return message

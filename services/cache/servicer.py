@@ -11,7 +11,7 @@ from services.cache.exact_store import ExactStore
 from services.cache.keys import exact_key
 
 
-class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
+class CacheServicer(cache_pb2_grpc.CacheServiceServicer):  # type: ignore[misc]
     def __init__(self, exact: ExactStore) -> None:
         self._exact = exact
 

@@ -46,7 +46,9 @@ class AdminProxy:
         url = self._base + request.url.path
         if request.url.query:
             url += "?" + request.url.query
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in _DROPPED
+        }
         client = request.client
         if client is not None:
             headers["X-Forwarded-For"] = client.host

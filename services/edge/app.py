@@ -23,7 +23,7 @@ from services.edge.auth import KeyRing
 from services.edge.cache_client import CacheClient
 from services.edge.chat import ChatPipeline, new_request_id
 from services.edge.dispatcher import Dispatcher
-from services.edge.routes import admin, ops, openai_api
+from services.edge.routes import admin, openai_api, ops
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
 from services.edge.usage_events import UsagePublisher
@@ -39,7 +39,9 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         key_ring = KeyRing(settings.secret, settings.require_api_key)
         follower = SnapshotFollower(redis, keys, key_ring.load)
         routes = RoutingTableWatcher(settings.router_address, socket.gethostname())
-        cache = CacheClient(settings.cache_address, settings.cache_lookup_timeout_ms / 1000)
+        cache = CacheClient(
+            settings.cache_address, settings.cache_lookup_timeout_ms / 1000
+        )
         usage = UsagePublisher(redis, keys)
         proxy = AdminProxy(settings.admin_url)
         app.state.follower = follower
@@ -105,7 +107,9 @@ async def _gateway_error(request: Request, err: GatewayError) -> Response:
 async def _not_found(request: Request, exc: Exception) -> Response:
     return _render(
         request,
-        NotFound(f"no such endpoint: {request.method} {request.url.path}", code="not_found"),
+        NotFound(
+            f"no such endpoint: {request.method} {request.url.path}", code="not_found"
+        ),
     )
 
 
@@ -115,5 +119,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s", request.url.path)
     return _render(
         request,
-        GatewayError("internal error in the gateway; the request id identifies it in the logs"),
+        GatewayError(
+            "internal error in the gateway; the request id identifies it in the logs"
+        ),
     )

@@ -46,7 +46,9 @@ class CacheClient:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _store(self, scope: str, model: str, request: bytes, response: bytes) -> None:
+    async def _store(
+        self, scope: str, model: str, request: bytes, response: bytes
+    ) -> None:
         try:
             await self._stub.Store(
                 cache_pb2.StoreRequest(
@@ -58,4 +60,7 @@ class CacheClient:
             log.debug("cache store failed: %s", exc.code().name)
 
     async def stats(self) -> cache_pb2.StatsResponse:
-        return await self._stub.Stats(cache_pb2.StatsRequest(), timeout=2.0)
+        response: cache_pb2.StatsResponse = await self._stub.Stats(
+            cache_pb2.StatsRequest(), timeout=2.0
+        )
+        return response

@@ -253,7 +253,8 @@ class ChatPipeline:
         provider = exchange.provider or "none"
         model = (
             exchange.started.model
-            if exchange.started and exchange.requested_model in self._routes.known_models
+            if exchange.started
+            and exchange.requested_model in self._routes.known_models
             else "other"
         )
         metrics.REQUESTS.labels(
@@ -261,7 +262,9 @@ class ChatPipeline:
         ).inc()
         metrics.LATENCY.labels(exchange.endpoint, provider).observe(elapsed)
         if exchange.usage is not None:
-            metrics.TOKENS.labels("input", provider, model).inc(exchange.usage.prompt_tokens)
+            metrics.TOKENS.labels("input", provider, model).inc(
+                exchange.usage.prompt_tokens
+            )
             metrics.TOKENS.labels("output", provider, model).inc(
                 exchange.usage.completion_tokens
             )

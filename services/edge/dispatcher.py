@@ -33,7 +33,9 @@ class ReplyStream:
         self._last_id = b"0"
         self._buffer: deque[dispatch_pb2.Reply] = deque()
 
-    def extend(self, response: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]) -> None:
+    def extend(
+        self, response: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
+    ) -> None:
         for _, entries in response or ():
             for entry_id, fields in entries:
                 self._last_id = entry_id
@@ -84,7 +86,8 @@ class Dispatcher:
                 _, first = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise Unavailable(
-                f"the gateway cannot reach Redis ({exc.__class__.__name__}); retry shortly",
+                f"the gateway cannot reach Redis ({exc.__class__.__name__}); "
+                "retry shortly",
                 retry_after=1,
             ) from None
         replies.extend(first)

@@ -44,15 +44,18 @@ class UsagePublisher:
         self._queue.append(event.SerializeToString())
         self._wake.set()
 
-    async def close(self, timeout: float = 5.0) -> None:
-        """Flushes what is queued (bounded by ``timeout``), then stops."""
+    async def close(self, grace: float = 5.0) -> None:
+        """Flushes what is queued (bounded by ``grace`` seconds), then stops."""
         self._closing = True
         self._wake.set()
         if self._task is not None:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(self._task, timeout)
+                await asyncio.wait_for(self._task, grace)
         if self._queue:
-            log.error("usage events not written at shutdown", extra={"count": len(self._queue)})
+            log.error(
+                "usage events not written at shutdown",
+                extra={"count": len(self._queue)},
+            )
 
     async def _run(self) -> None:
         backoff = 0.05

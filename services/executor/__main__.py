@@ -40,7 +40,9 @@ def upstream_session(settings: ExecutorSettings) -> aiohttp.ClientSession:
     )
     return aiohttp.ClientSession(
         connector=connector,
-        timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout_s),
+        timeout=aiohttp.ClientTimeout(
+            total=None, sock_connect=settings.connect_timeout_s
+        ),
         # Provider streams are not compressed in practice, and decompressing
         # would defeat incremental delivery when they are.
         auto_decompress=True,
@@ -58,7 +60,9 @@ async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
     follower = SnapshotFollower(redis, keys, config.load)
     session = upstream_session(settings)
     adapters: dict[WireFormat, Adapter] = {WireFormat.OPENAI_CHAT: OpenAIChatAdapter()}
-    worker = Worker(redis, keys, PlanRunner(config, session, adapters, settings), settings)
+    worker = Worker(
+        redis, keys, PlanRunner(config, session, adapters, settings), settings
+    )
 
     async def healthy() -> bool:
         return follower.current is not None and worker.alive

@@ -61,7 +61,9 @@ def classify_status(
 ) -> UpstreamFailure:
     retry_after = parse_retry_after(headers or {})
     if status == 429 or _RATE_LIMIT_TEXT.search(message):
-        kind = FailureKind.QUOTA if _QUOTA_TEXT.search(message) else FailureKind.RATE_LIMIT
+        kind = (
+            FailureKind.QUOTA if _QUOTA_TEXT.search(message) else FailureKind.RATE_LIMIT
+        )
     elif status in (401, 403):
         kind = FailureKind.AUTH
     elif status == 402:
@@ -77,7 +79,9 @@ def classify_status(
     return UpstreamFailure(kind, status, message, retry_after)
 
 
-def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+def parse_retry_after(
+    headers: Mapping[str, str], now: float | None = None
+) -> float | None:
     """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or
     ``x-ratelimit-reset`` (seconds, or an epoch in seconds or milliseconds)."""
     now = time.time() if now is None else now

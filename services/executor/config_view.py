@@ -38,7 +38,9 @@ class ConfigView:
         self.version = 0
 
     def load(self, snapshot: config_pb2.ConfigSnapshot) -> None:
-        self.providers = {p.id: self._provider(p) for p in snapshot.providers if p.enabled}
+        self.providers = {
+            p.id: self._provider(p) for p in snapshot.providers if p.enabled
+        }
         self.version = snapshot.version
 
     def _provider(self, provider: config_pb2.Provider) -> ProviderView:

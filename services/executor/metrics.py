@@ -5,7 +5,21 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+    120,
+    300,
 )
 
 UPSTREAM_REQUESTS = Counter(

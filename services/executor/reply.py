@@ -53,7 +53,9 @@ class ReplyWriter:
         )
 
     async def chunks(self, items: list[bytes]) -> None:
-        self._pending.append(dispatch_pb2.Reply(chunks=dispatch_pb2.Chunks(items=items)))
+        self._pending.append(
+            dispatch_pb2.Reply(chunks=dispatch_pb2.Chunks(items=items))
+        )
         self.items_sent += len(items)
         await self.flush()
 
@@ -80,7 +82,9 @@ class ReplyWriter:
         await self._finish(then)
 
     async def failure(
-        self, failure: dispatch_pb2.Failure, then: Callable[[Pipeline], None] | None = None
+        self,
+        failure: dispatch_pb2.Failure,
+        then: Callable[[Pipeline], None] | None = None,
     ) -> None:
         self._pending.append(dispatch_pb2.Reply(failure=failure))
         await self._finish(then)

@@ -64,15 +64,17 @@ class PlanRunner:
             remaining = deadline - time.time()
             if remaining <= 0:
                 failures.append(
-                    UpstreamFailure(FailureKind.TIMEOUT, None, "the request deadline passed")
+                    UpstreamFailure(
+                        FailureKind.TIMEOUT, None, "the request deadline passed"
+                    )
                 )
                 break
             try:
                 async with asyncio.timeout(remaining):
                     await self._attempt(dispatch, target, index, body, writer, ack)
                 return
-            except UpstreamFailure as failure:
-                failures.append(failure)
+            except UpstreamFailure as upstream_failure:
+                failures.append(upstream_failure)
             except TimeoutError:
                 failures.append(
                     UpstreamFailure(
@@ -87,21 +89,21 @@ class PlanRunner:
                         f"could not talk to the provider: {exc.__class__.__name__}",
                     )
                 )
-            failure = failures[-1]
-            metrics.FALLBACKS.labels(target.provider_id, failure.kind).inc()
+            last = failures[-1]
+            metrics.FALLBACKS.labels(target.provider_id, last.kind).inc()
             log.info(
                 "target failed",
                 extra={
                     "request_id": dispatch.request_id,
                     "provider": target.provider_id,
-                    "kind": str(failure.kind),
-                    "status": failure.status,
+                    "kind": str(last.kind),
+                    "status": last.status,
                 },
             )
             if writer.items_sent:
-                await writer.failure(_mid_stream_failure(target.provider_id, failure), ack)
+                await writer.failure(_mid_stream_failure(target.provider_id, last), ack)
                 return
-            if not failure.try_next_target:
+            if not last.try_next_target:
                 break
         await writer.failure(final_failure(failures, dispatch.plan), ack)
 
@@ -123,7 +125,9 @@ class PlanRunner:
             )
         if not provider.accounts:
             raise UpstreamFailure(
-                FailureKind.AUTH, None, f"provider '{provider.id}' has no enabled account"
+                FailureKind.AUTH,
+                None,
+                f"provider '{provider.id}' has no enabled account",
             )
         account = provider.accounts[0]
         adapter = self._adapters[WireFormat.from_proto(target.format)]
@@ -175,7 +179,10 @@ class PlanRunner:
         try:
             async with asyncio.timeout(first_token) as guard:
                 async with self._session.post(
-                    request.url, data=request.body, headers=request.headers, timeout=timeout
+                    request.url,
+                    data=request.body,
+                    headers=request.headers,
+                    timeout=timeout,
                 ) as response:
                     if response.status >= 400:
                         raw = await _read_capped(response, _MAX_ERROR_BYTES)
@@ -208,7 +215,9 @@ class PlanRunner:
             ) from None
         if not writer.items_sent:
             raise UpstreamFailure(
-                FailureKind.SERVER, 200, "the provider's stream ended without any content"
+                FailureKind.SERVER,
+                200,
+                "the provider's stream ended without any content",
             )
         if not reader.completed:
             raise UpstreamFailure(
@@ -254,7 +263,9 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
         size += len(data)
         if size > limit:
             raise UpstreamFailure(
-                FailureKind.SERVER, response.status, "the provider's answer is too large"
+                FailureKind.SERVER,
+                response.status,
+                "the provider's answer is too large",
             )
         parts.append(data)
     return b"".join(parts)
@@ -274,9 +285,14 @@ def _failure(
     )
 
 
-def _mid_stream_failure(provider_id: str, failure: UpstreamFailure) -> dispatch_pb2.Failure:
+def _mid_stream_failure(
+    provider_id: str, failure: UpstreamFailure
+) -> dispatch_pb2.Failure:
     result = _failure(
-        502, f"{provider_id}: {failure.message}; the answer is incomplete", None, provider_id
+        502,
+        f"{provider_id}: {failure.message}; the answer is incomplete",
+        None,
+        provider_id,
     )
     result.mid_stream = True
     return result
@@ -295,9 +311,7 @@ _STATUS_BY_KIND = {
 }
 
 
-def final_failure(
-    failures: list[UpstreamFailure], plan: Any
-) -> dispatch_pb2.Failure:
+def final_failure(failures: list[UpstreamFailure], plan: Any) -> dispatch_pb2.Failure:
     """What the client gets when no target answered."""
     if not failures:
         return _failure(503, "no provider can serve this model right now")

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 import orjson
 from redis.asyncio import Redis
@@ -110,7 +111,9 @@ class Worker:
             except BaseException:
                 self._slots.release()
                 raise
-            entries = [e for _, stream_entries in response or () for e in stream_entries]
+            entries = [
+                e for _, stream_entries in response or () for e in stream_entries
+            ]
             if not entries:
                 self._slots.release()
                 continue
@@ -121,7 +124,7 @@ class Worker:
                 self._spawn(entry_id, fields.get(DISPATCH_FIELD, b""))
 
     def _free_slots(self) -> int:
-        return self._slots._value  # noqa: SLF001  (asyncio has no public accessor)
+        return self._slots._value
 
     def _spawn(self, entry_id: bytes, payload: bytes) -> None:
         task = asyncio.create_task(self._handle(entry_id, payload))
@@ -135,13 +138,13 @@ class Worker:
         metrics.IN_FLIGHT.dec()
 
     async def _handle(self, entry_id: bytes, payload: bytes) -> None:
-        def ack(pipe: Pipeline) -> None:
-            pipe.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
-
+        ack = self._acker(entry_id)
         try:
             dispatch = dispatch_pb2.Dispatch.FromString(payload)
         except Exception:
-            log.error("dropping an unreadable dispatch entry", extra={"entry": entry_id})
+            log.error(
+                "dropping an unreadable dispatch entry", extra={"entry": entry_id}
+            )
             await self._redis.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
             return
         remaining = dispatch.deadline_unix_ms / 1000 - time.time()
@@ -196,7 +199,9 @@ class Worker:
     async def _reclaim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._settings.reclaim_idle_ms / 1000)
+                await asyncio.wait_for(
+                    stop.wait(), self._settings.reclaim_idle_ms / 1000
+                )
             if stop.is_set():
                 return
             try:
@@ -254,5 +259,11 @@ class Worker:
                 retry_after_seconds=1,
                 mid_stream=True,
             ),
-            lambda pipe: pipe.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id),
+            self._acker(entry_id),
         )
+
+    def _acker(self, entry_id: bytes) -> Callable[[Pipeline], None]:
+        def ack(pipe: Pipeline) -> None:
+            pipe.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
+
+        return ack

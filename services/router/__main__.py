@@ -23,7 +23,9 @@ log = logging.getLogger("omniroute.router")
 async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
     redis = create_redis(settings.redis_url, blocking=True, max_connections=8)
     broadcaster = TableBroadcaster()
-    follower = SnapshotFollower(redis, RedisKeys(settings.key_prefix), broadcaster.rebuild)
+    follower = SnapshotFollower(
+        redis, RedisKeys(settings.key_prefix), broadcaster.rebuild
+    )
     server = GrpcServer(
         settings.host,
         settings.port,

@@ -27,11 +27,13 @@ class TableBroadcaster:
     async def watch(self) -> AsyncIterator[router_pb2.RoutingTable]:
         """The current table at once (when there is one), then every new one."""
         sent = 0
+
+        def changed() -> bool:
+            return self.table is not None and self.table.version != sent
+
         while True:
             async with self._changed:
-                await self._changed.wait_for(
-                    lambda: self.table is not None and self.table.version != sent
-                )
+                await self._changed.wait_for(changed)
                 table = self.table
             assert table is not None
             sent = table.version

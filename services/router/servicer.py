@@ -12,7 +12,7 @@ from omniroute.routing.resolve import resolve
 from services.router.broadcaster import TableBroadcaster
 
 
-class RouterServicer(router_pb2_grpc.RouterServiceServicer):
+class RouterServicer(router_pb2_grpc.RouterServiceServicer):  # type: ignore[misc]
     def __init__(self, broadcaster: TableBroadcaster) -> None:
         self._broadcaster = broadcaster
 

@@ -31,7 +31,10 @@ def two_executor_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sta
 def _served(stack: Stack, executor: str) -> float:
     port = stack.executor_ops_ports[executor]
     metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-    pattern = r'omniroute_executor_upstream_requests_total\{provider="demo",status_class="2xx"\} (\S+)'
+    pattern = (
+        r"omniroute_executor_upstream_requests_total"
+        r'\{provider="demo",status_class="2xx"\} (\S+)'
+    )
     found = re.search(pattern, metrics)
     return float(found.group(1)) if found else 0.0
 
@@ -42,7 +45,10 @@ async def test_two_executors_share_200_concurrent_requests(
     stack = two_executor_stack
     before = {name: _served(stack, name) for name in ("executor-1", "executor-2")}
     async with openai.AsyncOpenAI(
-        base_url=stack.edge_url + "/v1", api_key=stack.api_key, max_retries=0, timeout=60
+        base_url=stack.edge_url + "/v1",
+        api_key=stack.api_key,
+        max_retries=0,
+        timeout=60,
     ) as client:
         answers = await asyncio.gather(
             *(
@@ -117,9 +123,9 @@ def test_exact_cache_hits_per_key(stack: Stack, sim: Simulator) -> None:
         second = poll_until(
             lambda: (
                 r
-                if (r := http.post("/v1/chat/completions", json=body, headers=headers)).headers[
-                    "x-omniroute-cache"
-                ]
+                if (
+                    r := http.post("/v1/chat/completions", json=body, headers=headers)
+                ).headers["x-omniroute-cache"]
                 == "HIT"
                 else None
             )
@@ -167,10 +173,22 @@ def test_make_run_answers_the_printed_curl(tmp_path: Path) -> None:
             )
         },
     }
-    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OLLAMA_BASE_URL", "REDIS_URL"):
+    for name in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "GEMINI_API_KEY",
+        "OLLAMA_BASE_URL",
+        "REDIS_URL",
+    ):
         env.pop(name, None)
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "run", f"PYTHON={sys.executable}", f"VENV={Path(sys.executable).parent.parent}"],
+        [
+            "make",
+            "--no-print-directory",
+            "run",
+            f"PYTHON={sys.executable}",
+            f"VENV={Path(sys.executable).parent.parent}",
+        ],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
         stdout=subprocess.PIPE,
@@ -188,7 +206,9 @@ def test_make_run_answers_the_printed_curl(tmp_path: Path) -> None:
         curl = re.search(r"(curl .*?)\n\n", output, re.S)
         assert curl, output
         command = curl.group(1).replace("\\\n", " ")
-        answer = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=30)
+        answer = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, timeout=30
+        )
         assert '"Echo: Hello!"' in answer.stdout, answer.stdout + answer.stderr
     finally:
         # Ctrl-C reaches make and the launcher (one process group); make

@@ -35,15 +35,25 @@ def test_non_streaming_answer_equals_the_simulators(
 ) -> None:
     messages = [{"role": "user", "content": "What is a walking skeleton?"}]
     through_gateway = client.chat.completions.create(
-        model="demo/gpt-4o-mini", messages=messages  # type: ignore[arg-type]
+        model="demo/gpt-4o-mini",
+        messages=messages,  # type: ignore[arg-type]
     )
-    with openai.OpenAI(base_url=stack.simulator_url + "/v1", api_key="sk-demo") as direct:
+    with openai.OpenAI(
+        base_url=stack.simulator_url + "/v1", api_key="sk-demo"
+    ) as direct:
         from_simulator = direct.chat.completions.create(
-            model="gpt-4o-mini", messages=messages  # type: ignore[arg-type]
+            model="gpt-4o-mini",
+            messages=messages,  # type: ignore[arg-type]
         )
-    assert through_gateway.choices[0].message.content == "Echo: What is a walking skeleton?"
+    assert (
+        through_gateway.choices[0].message.content
+        == "Echo: What is a walking skeleton?"
+    )
     assert through_gateway.choices[0].message == from_simulator.choices[0].message
-    assert through_gateway.choices[0].finish_reason == from_simulator.choices[0].finish_reason
+    assert (
+        through_gateway.choices[0].finish_reason
+        == from_simulator.choices[0].finish_reason
+    )
     assert through_gateway.usage == from_simulator.usage
     assert through_gateway.model == from_simulator.model
 
@@ -77,14 +87,18 @@ def test_streaming_chunks_arrive_incrementally(
     assert usage is not None and usage.completion_tokens > 0
 
 
-def test_usage_reaches_the_admin_database(stack: Stack, client: openai.OpenAI, sim: Simulator) -> None:
+def test_usage_reaches_the_admin_database(
+    stack: Stack, client: openai.OpenAI, sim: Simulator
+) -> None:
     response = client.chat.completions.with_raw_response.create(
         model="demo/gpt-4o-mini", messages=[{"role": "user", "content": "count me"}]
     )
     request_id = response.headers["x-request-id"]
     answer = response.parse()
     row = poll_until(
-        lambda: next((r for r in _usage_rows(stack) if r["request_id"] == request_id), None)
+        lambda: next(
+            (r for r in _usage_rows(stack) if r["request_id"] == request_id), None
+        )
     )
     assert row["provider"] == "demo"
     assert row["status"] == 200
@@ -111,10 +125,17 @@ def test_missing_or_wrong_key_is_401(stack: Stack) -> None:
         assert err.value.body["type"] == "authentication_error"  # type: ignore[index]
 
 
-def test_bad_requests_get_openai_shaped_errors(stack: Stack, client: openai.OpenAI) -> None:
-    headers = {"Authorization": f"Bearer {stack.api_key}", "Content-Type": "application/json"}
+def test_bad_requests_get_openai_shaped_errors(
+    stack: Stack, client: openai.OpenAI
+) -> None:
+    headers = {
+        "Authorization": f"Bearer {stack.api_key}",
+        "Content-Type": "application/json",
+    }
     with httpx.Client(base_url=stack.edge_url) as http:
-        malformed = http.post("/v1/chat/completions", content=b'{"model": "x",', headers=headers)
+        malformed = http.post(
+            "/v1/chat/completions", content=b'{"model": "x",', headers=headers
+        )
         assert malformed.status_code == 400
         assert "not valid JSON" in malformed.json()["error"]["message"]
         oversized = http.post(

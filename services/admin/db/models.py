@@ -39,7 +39,9 @@ class Provider(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # "env", "demo" or "api": who registered it (env ones are re-synced at start).
     source: Mapped[str] = mapped_column(String(16), default="api")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -64,7 +66,9 @@ class Account(Base):
     credential_hint: Mapped[str] = mapped_column(String(32), default="")
     priority: Mapped[int] = mapped_column(Integer, default=1)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     provider: Mapped[Provider] = relationship(back_populates="accounts")
 
 
@@ -81,8 +85,12 @@ class ApiKey(Base):
     rpm_limit: Mapped[int] = mapped_column(Integer, default=0)
     tpm_limit: Mapped[int] = mapped_column(BigInteger, default=0)
     source: Mapped[str] = mapped_column(String(16), default="api")
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class UsageRecord(Base):
@@ -90,7 +98,11 @@ class UsageRecord(Base):
 
     __tablename__ = "usage_log"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     api_key_id: Mapped[str] = mapped_column(String(64), index=True, default="")

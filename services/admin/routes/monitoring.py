@@ -18,7 +18,13 @@ Admin = Annotated[Actor, Depends(require_admin)]
 async def monitoring_health(request: Request, _: Admin) -> dict[str, Any]:
     """Redis, the database, router, cache and every live executor."""
     state = request.app.state
-    redis_status, database, router_status, cache_status, executors = await asyncio.gather(
+    (
+        redis_status,
+        database,
+        router_status,
+        cache_status,
+        executors,
+    ) = await asyncio.gather(
         health.redis_health(state.redis),
         health.database_health(state.sessions),
         health.grpc_health(state.settings.router_address),

@@ -30,7 +30,9 @@ class ProviderIn(BaseModel):
         description="Preset: " + ", ".join(sorted(PRESETS)),
     )
     base_url: str = Field("", description="Empty takes the preset's URL")
-    api_key: SecretStr | None = Field(None, description="Stored encrypted, never returned")
+    api_key: SecretStr | None = Field(
+        None, description="Stored encrypted, never returned"
+    )
     models: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
     display_name: str = ""
@@ -96,7 +98,9 @@ class ProviderOut(BaseModel):
 async def list_providers(request: Request, _: Admin) -> list[ProviderOut]:
     """Every provider with its accounts (credentials masked)."""
     async with request.app.state.sessions() as session:
-        providers = (await session.scalars(select(Provider).order_by(Provider.id))).all()
+        providers = (
+            await session.scalars(select(Provider).order_by(Provider.id))
+        ).all()
         return [ProviderOut.of(p) for p in providers]
 
 
@@ -106,7 +110,9 @@ async def create_provider(request: Request, body: ProviderIn, _: Admin) -> Provi
     state = request.app.state
     async with state.sessions() as session, session.begin():
         if await session.get(Provider, body.id) is not None:
-            raise BadRequest(f"a provider with id '{body.id}' exists; use PUT to change it")
+            raise BadRequest(
+                f"a provider with id '{body.id}' exists; use PUT to change it"
+            )
         provider = Provider(id=body.id, source="api")
         session.add(provider)
         _apply(provider, body, state.settings.secret)

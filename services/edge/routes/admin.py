@@ -12,9 +12,11 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 @router.api_route("/api/{path:path}", methods=_METHODS, include_in_schema=False)
 async def management_api(request: Request, path: str) -> Response:
-    return await request.app.state.proxy.forward(request)
+    response: Response = await request.app.state.proxy.forward(request)
+    return response
 
 
 @router.api_route("/dashboard{path:path}", methods=_METHODS, include_in_schema=False)
 async def dashboard(request: Request, path: str) -> Response:
-    return await request.app.state.proxy.forward(request)
+    response: Response = await request.app.state.proxy.forward(request)
+    return response

@@ -16,7 +16,8 @@ _OPENAI_CHAT = OpenAIChatCodec()
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     """OpenAI Chat Completions, streaming and not, to any configured provider."""
-    return await request.app.state.chat.handle(request, _OPENAI_CHAT)
+    response: Response = await request.app.state.chat.handle(request, _OPENAI_CHAT)
+    return response
 
 
 @router.get("/v1/models")
@@ -29,7 +30,12 @@ async def list_models(request: Request) -> Response:
     body = {
         "object": "list",
         "data": [
-            {"id": m.id, "object": "model", "created": m.created, "owned_by": m.owned_by}
+            {
+                "id": m.id,
+                "object": "model",
+                "created": m.created,
+                "owned_by": m.owned_by,
+            }
             for m in models
         ],
     }

@@ -23,7 +23,9 @@ async def healthz(request: Request) -> Response:
         "config_version": snapshot.version if snapshot else None,
     }
     return Response(
-        orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json"
+        orjson.dumps(body),
+        status_code=200 if ready else 503,
+        media_type="application/json",
     )
 
 

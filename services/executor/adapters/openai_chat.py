@@ -139,7 +139,9 @@ class OpenAIStreamReader:
                 chunk = orjson.loads(payload)
             except orjson.JSONDecodeError:
                 raise UpstreamFailure(
-                    FailureKind.SERVER, 200, "the provider sent a malformed stream event"
+                    FailureKind.SERVER,
+                    200,
+                    "the provider sent a malformed stream event",
                 ) from None
             if not isinstance(chunk, dict):
                 continue
