@@ -1,0 +1,46 @@
+"""Provider simulator: the upstream of OmniRoute's tests, benchmarks and demo.
+
+Start it with ``python -m services.simulator --port 0`` (flags: ``--host``,
+``--latency-ms``, ``--chunk-delay-ms`` (default 5), ``--fast``,
+``--require-key KEY`` (repeatable)); the first stdout line is
+``simulator listening on http://HOST:PORT``. ``harness.py`` wraps this for
+tests. It speaks each provider's own wire format:
+
+* OpenAI ``/v1/chat/completions`` (and ``/chat/completions``), ``/v1/responses``,
+  ``/v1/models``, ``/v1/embeddings``, ``/v1/images/generations``,
+  ``/v1/audio/transcriptions``;
+* Anthropic ``/v1/messages``, ``/v1/messages/count_tokens``, ``/v1/models``
+  (when ``anthropic-version`` is sent);
+* Gemini ``/v1beta/models`` and ``/{v1beta,v1}/models/{model}:generateContent``,
+  ``:streamGenerateContent`` (``?alt=sse`` or a JSON array), ``:countTokens``;
+* Ollama ``/api/chat`` (NDJSON unless ``"stream": false``), ``/api/tags``;
+* Deepgram ``/v1/listen``; AssemblyAI ``/v2/upload``, ``/v2/transcript``,
+  ``/v2/transcript/{id}``.
+
+Deterministic answers (``answers.py`` holds the code):
+
+* ``M`` = the last user message's text, stripped. Reply ``"Echo: " + M``
+  (``"Echo:"`` when ``M`` is empty).
+* A model whose name contains ``long`` (``sim-long``) appends
+  ``" lorem1 … lorem200"``; ``sim:long=N`` inside ``M`` appends ``N`` words.
+* Tools offered and ``M`` contains ``call <tool>`` (or the tool choice forces
+  one): a call to that tool with arguments ``{"query": "<rest of M>"}``
+  (``json.dumps`` default separators), stop reason "tool use" in the format's
+  words. A conversation ending in tool results: ``"Tool said: <results>"``.
+* A model whose name contains ``think`` first reasons ``"Thinking about: " + M``
+  (Anthropic thinking block with signature, Gemini thought part, Responses
+  reasoning item, ``reasoning_content`` for OpenAI chat, Ollama ``thinking``).
+* Streams split every text at the regex ``\\s*\\S+``: ``"Echo: hi there"`` is
+  ``"Echo:"``, ``" hi"``, ``" there"``; tool arguments stream the same way
+  (Gemini and Ollama send a call whole, as they do for real).
+* ``max_tokens`` (or the format's own name for it) caps the text chunks and
+  ends with the "length" stop reason.
+* Usage: prompt tokens = whitespace-separated words of every message (system
+  and tool results included) + 3 per message; completion tokens = reasoning
+  chunks + text chunks + tool-argument chunks. OpenAI streams report usage
+  only with ``stream_options.include_usage``.
+
+Control API under ``/_sim/`` (``control.py``): ``GET|POST|DELETE /_sim/faults``
+(rules in ``faults.py``), ``GET|DELETE /_sim/calls``, ``GET /_sim/health``,
+and ``GET /_sim/files/{name}`` for generated images and uploads.
+"""
