@@ -3,7 +3,9 @@ from omniroute.wire.sse import NDJSONDecoder, SSEDecoder, SSEEvent, encode_sse
 
 def test_events_split_across_reads_are_reassembled() -> None:
     decoder = SSEDecoder()
-    stream = b'event: message_start\r\ndata: {"a":1}\r\n\r\n: ping\n\ndata: x\ndata: y\n\n'
+    stream = (
+        b'event: message_start\r\ndata: {"a":1}\r\n\r\n: ping\n\ndata: x\ndata: y\n\n'
+    )
     events = [e for i in range(len(stream)) for e in decoder.feed(stream[i : i + 1])]
     assert events == [
         SSEEvent('{"a":1}', "message_start"),

@@ -1,0 +1,15 @@
+"""Gemini ``generateContent`` / ``streamGenerateContent`` (``/v1beta/models``)."""
+
+from omniroute.wire.gemini.request import request_to_hub
+from omniroute.wire.gemini.response import response_from_hub, response_to_hub
+from omniroute.wire.gemini.stream import StreamFromHub, StreamToHub
+from omniroute.wire.gemini.upstream import request_from_hub
+
+__all__ = [
+    "StreamFromHub",
+    "StreamToHub",
+    "request_from_hub",
+    "request_to_hub",
+    "response_from_hub",
+    "response_to_hub",
+]
