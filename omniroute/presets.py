@@ -42,7 +42,14 @@ PRESETS: dict[str, Preset] = {
             WireFormat.OPENAI_CHAT,
             "https://api.openai.com/v1",
             aliases=("oai",),
-            models=("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini"),
+            models=(
+                "gpt-4o",
+                "gpt-4o-mini",
+                "gpt-4.1",
+                "gpt-4.1-mini",
+                "o3",
+                "o4-mini",
+            ),
         ),
         Preset(
             "anthropic",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from omniroute.errors import BadRequest, NotFound
 from omniroute.router.v1 import router_pb2
-from omniroute.routing.table import _model_route
+from omniroute.routing.table import model_route
 
 _MAX_MODEL_LENGTH = 256
 
@@ -35,7 +35,7 @@ def resolve(table: router_pb2.RoutingTable, model: str) -> router_pb2.Route:
         )
     prefix, slash, rest = model.partition("/")
     if slash and rest and prefix in table.prefixes:
-        return _model_route(model, table.prefixes[prefix], rest)
+        return model_route(model, table.prefixes[prefix], rest)
     raise NotFound(
         f"The model '{model}' does not exist or no configured provider serves it. "
         "GET /v1/models lists the models you can use.",

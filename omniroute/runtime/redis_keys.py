@@ -19,6 +19,13 @@ EVENTS_MAXLEN = 2_000_000
 # load (503) well before this.
 DISPATCH_MAXLEN = 200_000
 
+# Breaker state outlives any reset timeout but not forever.
+BREAKER_TTL_SECONDS = 86_400
+# A rate-limited account that stays quiet this long starts its backoff over.
+COOLDOWN_LEVEL_TTL_SECONDS = 900
+# Least-used balances recent traffic, not all-time totals.
+USAGE_TTL_SECONDS = 300
+
 DISPATCH_GROUP = "executors"
 EVENTS_GROUP = "admin"
 
@@ -83,3 +90,66 @@ class RedisKeys:
     @property
     def cache_stats(self) -> str:
         return f"{self.prefix}cache:stats"
+
+    # Circuit breaker of a provider: hash (state, failures, window_start,
+    # opened_at, reset_ms, probe_until); TTL BREAKER_TTL_SECONDS, refreshed.
+    def provider_breaker(self, provider_id: str) -> str:
+        return f"{self.prefix}breaker:provider:{provider_id}"
+
+    # Circuit breaker of one account of a provider; same shape.
+    def account_breaker(self, provider_id: str, account_id: str) -> str:
+        return f"{self.prefix}breaker:account:{provider_id}:{account_id}"
+
+    @property
+    def breaker_pattern(self) -> str:
+        return f"{self.prefix}breaker:*"
+
+    # An account cooling down (rate limit, quota); TTL = the cooldown itself.
+    def cooldown(self, provider_id: str, account_id: str) -> str:
+        return f"{self.prefix}cooldown:{provider_id}:{account_id}"
+
+    @property
+    def cooldown_pattern(self) -> str:
+        return f"{self.prefix}cooldown:*"
+
+    # How many rate limits in a row an account hit (exponential backoff);
+    # TTL COOLDOWN_LEVEL_TTL_SECONDS so a quiet account starts over.
+    def cooldown_level(self, provider_id: str, account_id: str) -> str:
+        return f"{self.prefix}cooldown-level:{provider_id}:{account_id}"
+
+    # An account whose credential the provider refused; keyed by a
+    # fingerprint of the credential so a new one is tried at once.
+    def invalid_account(self, provider_id: str, account_id: str, fingerprint: str) -> str:
+        return f"{self.prefix}invalid:{provider_id}:{account_id}:{fingerprint}"
+
+    @property
+    def invalid_pattern(self) -> str:
+        return f"{self.prefix}invalid:*"
+
+    # Pub/sub: every breaker, cooldown and invalid-mark change, so executors
+    # and routers keep a local mirror and the happy path reads nothing.
+    @property
+    def resilience_channel(self) -> str:
+        return f"{self.prefix}resilience:changed"
+
+    # X-Session-Id -> "provider_id/account_id"; TTL the session TTL setting.
+    def session(self, session_id: str) -> str:
+        return f"{self.prefix}session:{session_id}"
+
+    @property
+    def session_pattern(self) -> str:
+        return f"{self.prefix}session:*"
+
+    # Round-robin counter of a combo (or of a provider's accounts); no TTL.
+    def round_robin(self, name: str) -> str:
+        return f"{self.prefix}rr:{name}"
+
+    # Usage counts of a combo's members (least-used, p2c); TTL
+    # USAGE_TTL_SECONDS so the balance follows recent traffic.
+    def combo_usage(self, combo: str) -> str:
+        return f"{self.prefix}usage:{combo}"
+
+    # Shuffled deck of a strict-random combo's members.
+    def combo_deck(self, combo: str) -> str:
+        return f"{self.prefix}deck:{combo}"
+

@@ -13,6 +13,7 @@ import urllib.request
 
 import aiohttp
 
+from omniroute.resilience.mirror import HealthMirror
 from omniroute.runtime.lifecycle import run_service
 from omniroute.runtime.logs import configure_logging
 from omniroute.runtime.ops_http import OpsServer
@@ -23,6 +24,7 @@ from omniroute.wire.formats import WireFormat
 from services.executor.adapters.base import Adapter
 from services.executor.adapters.openai_chat import OpenAIChatAdapter
 from services.executor.config_view import ConfigView
+from services.executor.guard import Guard
 from services.executor.runner import PlanRunner
 from services.executor.settings import ExecutorSettings
 from services.executor.worker import Worker
@@ -57,17 +59,20 @@ async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
         settings.redis_url, blocking=True, max_connections=settings.concurrency + 16
     )
     config = ConfigView(settings.secret)
+    mirror = HealthMirror(redis, keys)
+    guard = Guard(redis, keys, mirror)
     follower = SnapshotFollower(redis, keys, config.load)
+    follower.add_listener(guard.configure)
     session = upstream_session(settings)
     adapters: dict[WireFormat, Adapter] = {WireFormat.OPENAI_CHAT: OpenAIChatAdapter()}
-    worker = Worker(
-        redis, keys, PlanRunner(config, session, adapters, settings), settings
-    )
+    runner = PlanRunner(config, session, adapters, settings, guard)
+    worker = Worker(redis, keys, runner, settings)
 
     async def healthy() -> bool:
         return follower.current is not None and worker.alive
 
     ops = OpsServer(settings.host, settings.ops_port, healthy)
+    await mirror.start()
     await follower.start()
     await ops.start()
     log.info(
@@ -77,6 +82,7 @@ async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
     await worker.run(stop)
     await ops.stop()
     await follower.stop()
+    await mirror.stop()
     await session.close()
     await redis.aclose()
 

@@ -27,6 +27,8 @@ class FailureKind(StrEnum):
     MODEL_NOT_FOUND = "model_not_found"
     PROVIDER_SCOPED = "provider_scoped"
     CLIENT = "client"
+    # Not an upstream answer: the provider's circuit breaker refused the call.
+    BREAKER_OPEN = "breaker_open"
 
 
 @dataclass(eq=False)

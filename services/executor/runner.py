@@ -26,6 +26,7 @@ from services.executor import metrics
 from services.executor.adapters.base import Adapter, UpstreamRequest
 from services.executor.classify import FailureKind, UpstreamFailure, classify_status
 from services.executor.config_view import ConfigView, ProviderView
+from services.executor.guard import ACCOUNT_SCOPED, Guard
 from services.executor.reply import ReplyWriter
 from services.executor.settings import ExecutorSettings
 
@@ -43,8 +44,10 @@ class PlanRunner:
         session: aiohttp.ClientSession,
         adapters: Mapping[WireFormat, Adapter],
         settings: ExecutorSettings,
+        guard: Guard,
     ) -> None:
         self._config = config
+        self._guard = guard
         self._session = session
         self._adapters = adapters
         self._settings = settings
@@ -123,20 +126,60 @@ class PlanRunner:
                 None,
                 f"provider '{target.provider_id}' is not configured or is disabled",
             )
-        if not provider.accounts:
+        admission = await self._guard.admit_provider(provider.id)
+        if not admission.allowed:
             raise UpstreamFailure(
-                FailureKind.AUTH,
+                FailureKind.BREAKER_OPEN,
                 None,
-                f"provider '{provider.id}' has no enabled account",
+                f"'{provider.id}' is failing and its circuit breaker is open",
+                retry_after_s=admission.retry_in_ms / 1000,
             )
-        account = provider.accounts[0]
+        accounts, rest = await self._guard.accounts(provider, dispatch.session_id)
+        if not accounts:
+            raise UpstreamFailure(
+                FailureKind.RATE_LIMIT,
+                None,
+                f"every account of '{provider.id}' is cooling down or disabled",
+                retry_after_s=rest if rest != float("inf") else None,
+            )
         adapter = self._adapters[WireFormat.from_proto(target.format)]
-        request = adapter.build_request(
-            provider, account, target.model, body, dispatch.stream
-        )
-        writer.started(provider.id, account.id, target.model, index)
         call = self._stream if dispatch.stream else self._unary
-        await call(provider, adapter, request, writer, ack)
+        failure: UpstreamFailure | None = None
+        for account in accounts:
+            request = adapter.build_request(
+                provider, account, target.model, body, dispatch.stream
+            )
+            writer.started(provider.id, account.id, target.model, index)
+            self._guard.started(account)
+            try:
+                await call(provider, adapter, request, writer, ack)
+            except UpstreamFailure as exc:
+                failure = exc
+            except TimeoutError:
+                failure = UpstreamFailure(
+                    FailureKind.TIMEOUT,
+                    None,
+                    f"'{provider.id}' did not answer within "
+                    f"{self._guard.resilience.target_timeout_s:g}s",
+                )
+            except aiohttp.ClientError as exc:
+                failure = UpstreamFailure(
+                    FailureKind.CONNECTION,
+                    None,
+                    f"could not talk to the provider: {exc.__class__.__name__}",
+                )
+            else:
+                await self._guard.succeeded(
+                    provider, account, admission, dispatch.session_id
+                )
+                return
+            finally:
+                self._guard.ended(account)
+            await self._guard.failed(provider, account, failure)
+            if writer.items_sent or failure.kind not in ACCOUNT_SCOPED:
+                break  # provider-level or mid-stream: no other account helps
+        assert failure is not None
+        raise failure
 
     async def _unary(
         self,
@@ -148,9 +191,12 @@ class PlanRunner:
     ) -> None:
         started = time.perf_counter()
         timeout = aiohttp.ClientTimeout(sock_connect=self._settings.connect_timeout_s)
-        async with self._session.post(
-            request.url, data=request.body, headers=request.headers, timeout=timeout
-        ) as response:
+        async with (
+            asyncio.timeout(self._guard.resilience.target_timeout_s),
+            self._session.post(
+                request.url, data=request.body, headers=request.headers, timeout=timeout
+            ) as response,
+        ):
             raw = await _read_capped(response, _MAX_RESPONSE_BYTES)
             _raise_for_status(provider, adapter, response, raw)
         parsed = adapter.parse_response(raw)
@@ -175,7 +221,7 @@ class PlanRunner:
             sock_connect=self._settings.connect_timeout_s,
             sock_read=self._settings.stream_idle_timeout_s,
         )
-        first_token = self._settings.first_token_timeout_s
+        first_token = self._guard.resilience.first_token_timeout_s
         try:
             async with asyncio.timeout(first_token) as guard:
                 async with self._session.post(
@@ -308,6 +354,7 @@ _STATUS_BY_KIND = {
     FailureKind.MODEL_NOT_FOUND: 404,
     FailureKind.PROVIDER_SCOPED: 400,
     FailureKind.CLIENT: 400,
+    FailureKind.BREAKER_OPEN: 503,
 }
 
 
@@ -330,6 +377,6 @@ def final_failure(failures: list[UpstreamFailure], plan: Any) -> dispatch_pb2.Fa
     retry_after = min(
         (f.retry_after_s for f in failures if f.retry_after_s is not None), default=None
     )
-    if status == 429 and retry_after is None:
+    if status in (429, 503) and retry_after is None:
         retry_after = 1.0
     return _failure(status, message, retry_after, provider)

@@ -27,10 +27,6 @@ class ExecutorSettings(ServiceSettings):
     connect_timeout_s: float = Field(
         10.0, gt=0, validation_alias=env("UPSTREAM_CONNECT_TIMEOUT_S")
     )
-    # A stream that has produced nothing by then moves to the next target.
-    first_token_timeout_s: float = Field(
-        60.0, gt=0, validation_alias=env("FIRST_TOKEN_TIMEOUT_S")
-    )
     # Longest silence tolerated between two chunks of a running stream.
     stream_idle_timeout_s: float = Field(
         120.0, gt=0, validation_alias=env("STREAM_IDLE_TIMEOUT_S")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from omniroute.resilience.mirror import HealthMirror
 from omniroute.router.v1 import router_pb2, router_pb2_grpc
 from omniroute.runtime.grpc_server import GrpcServer
 from omniroute.runtime.lifecycle import run_service
@@ -21,11 +22,12 @@ log = logging.getLogger("omniroute.router")
 
 
 async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
+    keys = RedisKeys(settings.key_prefix)
     redis = create_redis(settings.redis_url, blocking=True, max_connections=8)
-    broadcaster = TableBroadcaster()
-    follower = SnapshotFollower(
-        redis, RedisKeys(settings.key_prefix), broadcaster.rebuild
-    )
+    mirror = HealthMirror(redis, keys)
+    broadcaster = TableBroadcaster(mirror)
+    follower = SnapshotFollower(redis, keys, broadcaster.rebuild)
+    mirror.add_listener(broadcaster.health_changed)
     server = GrpcServer(
         settings.host,
         settings.port,
@@ -39,6 +41,7 @@ async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
         return broadcaster.table is not None
 
     ops = OpsServer(settings.host, settings.ops_port, healthy)
+    await mirror.start()
     await follower.start()
     await server.start()
     await ops.start()
@@ -47,6 +50,7 @@ async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
     await server.stop(grace=2.0)
     await ops.stop()
     await follower.stop()
+    await mirror.stop()
     await redis.aclose()
 
 

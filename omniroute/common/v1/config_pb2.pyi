@@ -8,18 +8,40 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConfigSnapshot(_message.Message):
-    __slots__ = ("version", "created_unix_ms", "providers", "api_keys", "aliases")
+    __slots__ = ("version", "created_unix_ms", "providers", "api_keys", "aliases", "combos", "routing", "resilience", "prices")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATED_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     PROVIDERS_FIELD_NUMBER: _ClassVar[int]
     API_KEYS_FIELD_NUMBER: _ClassVar[int]
     ALIASES_FIELD_NUMBER: _ClassVar[int]
+    COMBOS_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_FIELD_NUMBER: _ClassVar[int]
+    RESILIENCE_FIELD_NUMBER: _ClassVar[int]
+    PRICES_FIELD_NUMBER: _ClassVar[int]
     version: int
     created_unix_ms: int
     providers: _containers.RepeatedCompositeFieldContainer[Provider]
     api_keys: _containers.RepeatedCompositeFieldContainer[ApiKey]
     aliases: _containers.RepeatedCompositeFieldContainer[ModelAlias]
-    def __init__(self, version: _Optional[int] = ..., created_unix_ms: _Optional[int] = ..., providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ..., api_keys: _Optional[_Iterable[_Union[ApiKey, _Mapping]]] = ..., aliases: _Optional[_Iterable[_Union[ModelAlias, _Mapping]]] = ...) -> None: ...
+    combos: _containers.RepeatedCompositeFieldContainer[Combo]
+    routing: RoutingSettings
+    resilience: ResilienceSettings
+    prices: _containers.RepeatedCompositeFieldContainer[ModelPrice]
+    def __init__(self, version: _Optional[int] = ..., created_unix_ms: _Optional[int] = ..., providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ..., api_keys: _Optional[_Iterable[_Union[ApiKey, _Mapping]]] = ..., aliases: _Optional[_Iterable[_Union[ModelAlias, _Mapping]]] = ..., combos: _Optional[_Iterable[_Union[Combo, _Mapping]]] = ..., routing: _Optional[_Union[RoutingSettings, _Mapping]] = ..., resilience: _Optional[_Union[ResilienceSettings, _Mapping]] = ..., prices: _Optional[_Iterable[_Union[ModelPrice, _Mapping]]] = ...) -> None: ...
+
+class ModelPrice(_message.Message):
+    __slots__ = ("provider", "model", "input", "output", "cached_input")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    CACHED_INPUT_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    model: str
+    input: float
+    output: float
+    cached_input: float
+    def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., input: _Optional[float] = ..., output: _Optional[float] = ..., cached_input: _Optional[float] = ...) -> None: ...
 
 class Provider(_message.Message):
     __slots__ = ("id", "kind", "format", "base_url", "aliases", "accounts", "models", "enabled", "display_name", "headers")
@@ -93,3 +115,76 @@ class ModelAlias(_message.Message):
     alias: str
     target: str
     def __init__(self, alias: _Optional[str] = ..., target: _Optional[str] = ...) -> None: ...
+
+class Combo(_message.Message):
+    __slots__ = ("name", "strategy", "members", "description", "enabled")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    strategy: str
+    members: _containers.RepeatedCompositeFieldContainer[ComboMember]
+    description: str
+    enabled: bool
+    def __init__(self, name: _Optional[str] = ..., strategy: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ComboMember, _Mapping]]] = ..., description: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
+
+class ComboMember(_message.Message):
+    __slots__ = ("model", "weight")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    weight: int
+    def __init__(self, model: _Optional[str] = ..., weight: _Optional[int] = ...) -> None: ...
+
+class RoutingSettings(_message.Message):
+    __slots__ = ("account_strategy", "provider_account_strategies", "session_ttl_seconds", "global_fallback_model", "max_combo_depth")
+    class ProviderAccountStrategiesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ACCOUNT_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ACCOUNT_STRATEGIES_FIELD_NUMBER: _ClassVar[int]
+    SESSION_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_FALLBACK_MODEL_FIELD_NUMBER: _ClassVar[int]
+    MAX_COMBO_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    account_strategy: str
+    provider_account_strategies: _containers.ScalarMap[str, str]
+    session_ttl_seconds: int
+    global_fallback_model: str
+    max_combo_depth: int
+    def __init__(self, account_strategy: _Optional[str] = ..., provider_account_strategies: _Optional[_Mapping[str, str]] = ..., session_ttl_seconds: _Optional[int] = ..., global_fallback_model: _Optional[str] = ..., max_combo_depth: _Optional[int] = ...) -> None: ...
+
+class BreakerProfile(_message.Message):
+    __slots__ = ("failure_threshold", "window_seconds", "reset_timeout_seconds")
+    FAILURE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RESET_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    failure_threshold: int
+    window_seconds: float
+    reset_timeout_seconds: float
+    def __init__(self, failure_threshold: _Optional[int] = ..., window_seconds: _Optional[float] = ..., reset_timeout_seconds: _Optional[float] = ...) -> None: ...
+
+class ResilienceSettings(_message.Message):
+    __slots__ = ("provider_breaker", "account_breaker", "cooldown_base_seconds", "cooldown_max_seconds", "quota_cooldown_seconds", "first_token_timeout_seconds", "target_timeout_seconds", "max_dispatch_backlog")
+    PROVIDER_BREAKER_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_BREAKER_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_BASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_MAX_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_COOLDOWN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TOKEN_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_DISPATCH_BACKLOG_FIELD_NUMBER: _ClassVar[int]
+    provider_breaker: BreakerProfile
+    account_breaker: BreakerProfile
+    cooldown_base_seconds: float
+    cooldown_max_seconds: float
+    quota_cooldown_seconds: float
+    first_token_timeout_seconds: float
+    target_timeout_seconds: float
+    max_dispatch_backlog: int
+    def __init__(self, provider_breaker: _Optional[_Union[BreakerProfile, _Mapping]] = ..., account_breaker: _Optional[_Union[BreakerProfile, _Mapping]] = ..., cooldown_base_seconds: _Optional[float] = ..., cooldown_max_seconds: _Optional[float] = ..., quota_cooldown_seconds: _Optional[float] = ..., first_token_timeout_seconds: _Optional[float] = ..., target_timeout_seconds: _Optional[float] = ..., max_dispatch_backlog: _Optional[int] = ...) -> None: ...

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Dispatch(_message.Message):
-    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "passthrough")
+    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "passthrough", "session_id", "requested_model")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     CLIENT_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,8 @@ class Dispatch(_message.Message):
     API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     REPLY_TO_FIELD_NUMBER: _ClassVar[int]
     PASSTHROUGH_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_MODEL_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     plan: _containers.RepeatedCompositeFieldContainer[_common_pb2.Target]
     client_format: _common_pb2.ApiFormat
@@ -29,7 +31,9 @@ class Dispatch(_message.Message):
     api_key_id: str
     reply_to: str
     passthrough: bool
-    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., passthrough: _Optional[bool] = ...) -> None: ...
+    session_id: str
+    requested_model: str
+    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., passthrough: _Optional[bool] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ...) -> None: ...
 
 class Reply(_message.Message):
     __slots__ = ("accepted", "started", "chunks", "done", "failure")

@@ -13,9 +13,11 @@ class RouteKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROUTE_KIND_UNSPECIFIED: _ClassVar[RouteKind]
     ROUTE_KIND_MODEL: _ClassVar[RouteKind]
     ROUTE_KIND_ALIAS: _ClassVar[RouteKind]
+    ROUTE_KIND_COMBO: _ClassVar[RouteKind]
 ROUTE_KIND_UNSPECIFIED: RouteKind
 ROUTE_KIND_MODEL: RouteKind
 ROUTE_KIND_ALIAS: RouteKind
+ROUTE_KIND_COMBO: RouteKind
 
 class WatchRoutingTableRequest(_message.Message):
     __slots__ = ("edge_id",)
@@ -52,7 +54,7 @@ class ListModelsResponse(_message.Message):
     def __init__(self, models: _Optional[_Iterable[_Union[ModelEntry, _Mapping]]] = ...) -> None: ...
 
 class RoutingTable(_message.Message):
-    __slots__ = ("version", "config_version", "built_unix_ms", "routes", "ambiguous", "prefixes", "models")
+    __slots__ = ("version", "config_version", "built_unix_ms", "routes", "ambiguous", "prefixes", "models", "open_providers", "global_fallback")
     class RoutesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +83,8 @@ class RoutingTable(_message.Message):
     AMBIGUOUS_FIELD_NUMBER: _ClassVar[int]
     PREFIXES_FIELD_NUMBER: _ClassVar[int]
     MODELS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_FALLBACK_FIELD_NUMBER: _ClassVar[int]
     version: int
     config_version: int
     built_unix_ms: int
@@ -88,17 +92,35 @@ class RoutingTable(_message.Message):
     ambiguous: _containers.MessageMap[str, Candidates]
     prefixes: _containers.MessageMap[str, ProviderRoute]
     models: _containers.RepeatedCompositeFieldContainer[ModelEntry]
-    def __init__(self, version: _Optional[int] = ..., config_version: _Optional[int] = ..., built_unix_ms: _Optional[int] = ..., routes: _Optional[_Mapping[str, Route]] = ..., ambiguous: _Optional[_Mapping[str, Candidates]] = ..., prefixes: _Optional[_Mapping[str, ProviderRoute]] = ..., models: _Optional[_Iterable[_Union[ModelEntry, _Mapping]]] = ...) -> None: ...
+    open_providers: _containers.RepeatedScalarFieldContainer[str]
+    global_fallback: Route
+    def __init__(self, version: _Optional[int] = ..., config_version: _Optional[int] = ..., built_unix_ms: _Optional[int] = ..., routes: _Optional[_Mapping[str, Route]] = ..., ambiguous: _Optional[_Mapping[str, Candidates]] = ..., prefixes: _Optional[_Mapping[str, ProviderRoute]] = ..., models: _Optional[_Iterable[_Union[ModelEntry, _Mapping]]] = ..., open_providers: _Optional[_Iterable[str]] = ..., global_fallback: _Optional[_Union[Route, _Mapping]] = ...) -> None: ...
 
 class Route(_message.Message):
-    __slots__ = ("name", "kind", "targets")
+    __slots__ = ("name", "kind", "targets", "strategy", "members")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: RouteKind
     targets: _containers.RepeatedCompositeFieldContainer[_common_pb2.Target]
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[RouteKind, str]] = ..., targets: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ...) -> None: ...
+    strategy: str
+    members: _containers.RepeatedCompositeFieldContainer[RouteMember]
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[RouteKind, str]] = ..., targets: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., strategy: _Optional[str] = ..., members: _Optional[_Iterable[_Union[RouteMember, _Mapping]]] = ...) -> None: ...
+
+class RouteMember(_message.Message):
+    __slots__ = ("target", "combo", "weight", "price")
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    COMBO_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    target: _common_pb2.Target
+    combo: str
+    weight: int
+    price: float
+    def __init__(self, target: _Optional[_Union[_common_pb2.Target, _Mapping]] = ..., combo: _Optional[str] = ..., weight: _Optional[int] = ..., price: _Optional[float] = ...) -> None: ...
 
 class Candidates(_message.Message):
     __slots__ = ("models",)

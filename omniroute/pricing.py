@@ -1,0 +1,91 @@
+"""Model prices: a built-in table for common models, overridable by operators.
+
+USD per million tokens, from the providers' public price pages (2025-2026).
+Admin serves and edits them (``/api/pricing``); the router uses them for the
+cost-optimized strategy; every usage record is costed with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from omniroute.common.v1 import common_pb2, config_pb2
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    input: float
+    output: float
+    cached_input: float = 0.0
+
+    @property
+    def blended(self) -> float:
+        """One number to compare models by: prompts are usually longer than answers."""
+        return (3 * self.input + self.output) / 4
+
+    def cost(self, usage: common_pb2.Usage) -> float:
+        cached = min(usage.cached_tokens, usage.prompt_tokens)
+        fresh = usage.prompt_tokens - cached
+        cached_price = self.cached_input or self.input
+        return (
+            fresh * self.input
+            + cached * cached_price
+            + usage.cache_creation_tokens * self.input
+            + usage.completion_tokens * self.output
+        ) / 1_000_000
+
+
+BUILT_IN: dict[str, Price] = {
+    "gpt-4o": Price(2.50, 10.00, 1.25),
+    "gpt-4o-mini": Price(0.15, 0.60, 0.075),
+    "gpt-4.1": Price(2.00, 8.00, 0.50),
+    "gpt-4.1-mini": Price(0.40, 1.60, 0.10),
+    "gpt-4.1-nano": Price(0.10, 0.40, 0.025),
+    "gpt-5": Price(1.25, 10.00, 0.125),
+    "gpt-5-mini": Price(0.25, 2.00, 0.025),
+    "o3": Price(2.00, 8.00, 0.50),
+    "o4-mini": Price(1.10, 4.40, 0.275),
+    "claude-opus-4-1": Price(15.00, 75.00, 1.50),
+    "claude-sonnet-4-5": Price(3.00, 15.00, 0.30),
+    "claude-sonnet-4-5-20250929": Price(3.00, 15.00, 0.30),
+    "claude-haiku-4-5": Price(1.00, 5.00, 0.10),
+    "claude-haiku-4-5-20251001": Price(1.00, 5.00, 0.10),
+    "gemini-2.5-pro": Price(1.25, 10.00, 0.31),
+    "gemini-2.5-flash": Price(0.30, 2.50, 0.075),
+    "gemini-2.0-flash": Price(0.10, 0.40, 0.025),
+    "deepseek-chat": Price(0.27, 1.10, 0.07),
+    "deepseek-reasoner": Price(0.55, 2.19, 0.14),
+    "llama-3.3-70b-versatile": Price(0.59, 0.79),
+    "llama-3.1-8b-instant": Price(0.05, 0.08),
+    "mistral-large-latest": Price(2.00, 6.00),
+    "mistral-small-latest": Price(0.20, 0.60),
+    "grok-4": Price(3.00, 15.00, 0.75),
+    "text-embedding-3-small": Price(0.02, 0.0),
+    "text-embedding-3-large": Price(0.13, 0.0),
+}
+
+
+class PriceBook:
+    """Prices for (provider, model): operator entries first, then built-ins."""
+
+    def __init__(self, overrides: Iterable[config_pb2.ModelPrice] = ()) -> None:
+        self._exact: dict[tuple[str, str], Price] = {}
+        self._any_provider: dict[str, Price] = dict(BUILT_IN)
+        for entry in overrides:
+            price = Price(entry.input, entry.output, entry.cached_input)
+            if entry.provider:
+                self._exact[(entry.provider, entry.model)] = price
+            else:
+                self._any_provider[entry.model] = price
+
+    def lookup(self, provider: str, model: str) -> Price | None:
+        price = self._exact.get((provider, model)) or self._any_provider.get(model)
+        if price is None and "/" in model:
+            # OpenRouter-style ids ("openai/gpt-4o") carry the model after the slash.
+            price = self._any_provider.get(model.rsplit("/", 1)[1])
+        return price
+
+    def cost(self, provider: str, model: str, usage: common_pb2.Usage) -> float | None:
+        price = self.lookup(provider, model)
+        return None if price is None else price.cost(usage)

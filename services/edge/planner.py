@@ -1,0 +1,104 @@
+"""Orders a request's targets, fetching combo state from Redis only when needed.
+
+Plain models and stateless strategies (priority, weighted, random,
+cost-optimized) cost no round trip. Round-robin increments a shared counter,
+least-used picks and counts atomically in a script, p2c compares two random
+members' counts, strict-random draws from a shared shuffled deck: every edge
+sees the same state, so the balance holds however many edges there are.
+"""
+
+from __future__ import annotations
+
+import random
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from omniroute.common.v1 import common_pb2
+from omniroute.router.v1 import router_pb2
+from omniroute.routing.plan import ComboNeed, combos_needing_state, expand
+from omniroute.routing.strategies import SharedState, Strategy, deck, p2c_candidates
+from omniroute.runtime.redis_keys import USAGE_TTL_SECONDS, RedisKeys
+
+# KEYS[1] usage hash; ARGV[1] ttl; ARGV[2] candidate count k;
+# ARGV[3..2+k] candidate positions (1-based); ARGV[3+k..] member ids.
+# Picks the least-used candidate, counts it, returns its 0-based position
+# followed by every member's count.
+_PICK_LEAST_USED = """
+local k = tonumber(ARGV[2])
+local first_member = 3 + k
+local counts = {}
+for i = first_member, #ARGV do
+  counts[#counts + 1] = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+end
+local best = nil
+for c = 3, 2 + k do
+  local position = tonumber(ARGV[c])
+  if best == nil or counts[position] < counts[best] then best = position end
+end
+redis.call('HINCRBY', KEYS[1], ARGV[first_member + best - 1], 1)
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+counts[best] = counts[best] + 1
+local result = {best - 1}
+for i = 1, #counts do result[#result + 1] = counts[i] end
+return result
+"""
+
+# KEYS[1] deck list; ARGV: a fresh shuffle of the member ids, used when the
+# deck is empty. Returns the next card.
+_DRAW = """
+if redis.call('LLEN', KEYS[1]) == 0 then
+  redis.call('RPUSH', KEYS[1], unpack(ARGV))
+end
+return redis.call('LPOP', KEYS[1])
+"""
+
+
+class Planner:
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._rng = random.Random()
+        self._least_used = redis.register_script(_PICK_LEAST_USED)
+        self._draw = redis.register_script(_DRAW)
+
+    async def plan(
+        self, table: router_pb2.RoutingTable, route: router_pb2.Route
+    ) -> list[common_pb2.Target]:
+        if route.kind != router_pb2.ROUTE_KIND_COMBO:
+            return expand(table, route)
+        states: dict[str, SharedState] = {}
+        for need in combos_needing_state(table, route):
+            try:
+                states[need.combo] = await self._state(need)
+            except (RedisError, OSError):
+                # Without shared state the strategy degrades to its local form
+                # (e.g. round-robin starts anywhere) rather than failing.
+                continue
+        return expand(table, route, states, self._rng)
+
+    async def _state(self, need: ComboNeed) -> SharedState:
+        ids = list(need.member_ids)
+        if need.strategy is Strategy.ROUND_ROBIN:
+            turn = await self._redis.incr(self._keys.round_robin(need.combo))
+            return SharedState(counter=int(turn) - 1)
+        if need.strategy is Strategy.STRICT_RANDOM:
+            card = await self._draw(
+                keys=[self._keys.combo_deck(need.combo)],
+                args=[ids[i] for i in deck(len(ids), self._rng)],
+            )
+            name = card.decode() if isinstance(card, bytes) else str(card)
+            if name not in ids:  # the combo changed since the deck was dealt
+                await self._redis.delete(self._keys.combo_deck(need.combo))
+                return SharedState()
+            return SharedState(pick=ids.index(name))
+        if need.strategy is Strategy.P2C:
+            candidates = [i + 1 for i in p2c_candidates(len(ids), self._rng)]
+        else:
+            candidates = list(range(1, len(ids) + 1))
+        result = await self._least_used(
+            keys=[self._keys.combo_usage(need.combo)],
+            args=[USAGE_TTL_SECONDS, len(candidates), *candidates, *ids],
+        )
+        pick, *usage = (int(value) for value in result)
+        return SharedState(usage=usage, pick=pick)

@@ -1,0 +1,225 @@
+"""Which provider and account may take a call now, and what a failure costs.
+
+Reads come from the local ``HealthMirror`` (no Redis round trip while all is
+well); writes go to Redis through the atomic breaker and cooldown scripts and
+are mirrored locally at once. Rules (DESIGN.md, Resilience): rate limits and
+quota cool the *account*; refused credentials mark it invalid; 5xx, timeouts
+and connection errors count against the *provider's* and the account's
+breakers.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import Counter
+
+from redis.asyncio import Redis
+
+from omniroute.common.v1 import config_pb2
+from omniroute.resilience.breaker import Admission, Breakers, BreakerState
+from omniroute.resilience.cooldown import Cooldowns, fingerprint
+from omniroute.resilience.mirror import HealthMirror
+from omniroute.resilience.profiles import Resilience
+from omniroute.runtime.redis_keys import RedisKeys
+from services.executor.classify import FailureKind, UpstreamFailure
+from services.executor.config_view import AccountView, ProviderView
+
+log = logging.getLogger(__name__)
+
+ACCOUNT_SCOPED = frozenset(
+    {FailureKind.RATE_LIMIT, FailureKind.QUOTA, FailureKind.AUTH}
+)
+PROVIDER_SCOPED = frozenset(
+    {FailureKind.SERVER, FailureKind.TIMEOUT, FailureKind.CONNECTION}
+)
+
+
+class Guard:
+    def __init__(self, redis: Redis, keys: RedisKeys, mirror: HealthMirror) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._mirror = mirror
+        self._breakers = Breakers(redis, keys)
+        self._cooldowns = Cooldowns(redis, keys)
+        self._in_flight: Counter[str] = Counter()
+        self._rng = random.Random()
+        # Breakers this executor saw fail recently: a success must reset them.
+        self._dirty: set[str] = set()
+        self.resilience = Resilience()
+        self.routing = config_pb2.RoutingSettings()
+
+    def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
+        self.resilience = Resilience.from_settings(snapshot.resilience)
+        self.routing = snapshot.routing
+
+    # -- admission -------------------------------------------------------------
+    async def admit_provider(self, provider_id: str) -> Admission:
+        key = self._keys.provider_breaker(provider_id)
+        state, _ = self._mirror.breaker(key)
+        if state == "closed":
+            return Admission(True, BreakerState.CLOSED)
+        admission = await self._breakers.acquire(key)
+        if admission.probe:
+            self._mirror.note("breaker", key, "half_open|0")
+        return admission
+
+    async def accounts(
+        self, provider: ProviderView, session_id: str = ""
+    ) -> tuple[list[AccountView], float]:
+        """Usable accounts in the order to try them, and (when none is) the
+        seconds until one will be."""
+        usable: list[AccountView] = []
+        soonest = float("inf")
+        for account in provider.accounts:
+            rest = self._resting(provider.id, account)
+            if rest <= 0:
+                usable.append(account)
+            else:
+                soonest = min(soonest, rest)
+        if not usable:
+            return [], soonest
+        ordered = await self._order(provider, usable)
+        if session_id and len(ordered) > 1:
+            pinned = await self._redis.get(self._keys.session(session_id))
+            if pinned:
+                pinned_provider, _, pinned_account = pinned.decode().partition("/")
+                if pinned_provider == provider.id:
+                    ordered.sort(key=lambda a: a.id != pinned_account)
+        return ordered, 0.0
+
+    def _resting(self, provider_id: str, account: AccountView) -> float:
+        """Seconds this account must still be left alone (0: usable)."""
+        invalid = self._keys.invalid_account(
+            provider_id, account.id, fingerprint(account.credential)
+        )
+        if invalid in self._mirror.invalid:
+            return float("inf")
+        rest = self._mirror.cooldown_remaining(
+            self._keys.cooldown(provider_id, account.id)
+        )
+        state, reopen_ms = self._mirror.breaker(
+            self._keys.account_breaker(provider_id, account.id)
+        )
+        if state == "open":
+            rest = max(rest, reopen_ms / 1000 - time.time(), 0.001)
+        return rest
+
+    async def _order(
+        self, provider: ProviderView, accounts: list[AccountView]
+    ) -> list[AccountView]:
+        if len(accounts) == 1:
+            return accounts
+        strategy = self.routing.provider_account_strategies.get(
+            provider.id, self.routing.account_strategy or "fill-first"
+        )
+        if strategy == "round-robin":
+            turn = await self._redis.incr(
+                self._keys.round_robin(f"accounts:{provider.id}")
+            )
+            start = (turn - 1) % len(accounts)
+            return accounts[start:] + accounts[:start]
+        if strategy == "random":
+            shuffled = list(accounts)
+            self._rng.shuffle(shuffled)
+            return shuffled
+        if strategy == "least-used":
+            return sorted(accounts, key=lambda a: (self._in_flight[a.id], a.priority))
+        return accounts  # fill-first: already by priority
+
+    # -- outcomes --------------------------------------------------------------
+    def started(self, account: AccountView) -> None:
+        self._in_flight[account.id] += 1
+
+    def ended(self, account: AccountView) -> None:
+        self._in_flight[account.id] -= 1
+
+    async def succeeded(
+        self,
+        provider: ProviderView,
+        account: AccountView,
+        admission: Admission,
+        session_id: str,
+    ) -> None:
+        for key in (
+            self._keys.provider_breaker(provider.id),
+            self._keys.account_breaker(provider.id, account.id),
+        ):
+            if (
+                key in self._dirty
+                or admission.probe
+                or self._mirror.breaker(key)[0] != "closed"
+            ):
+                self._dirty.discard(key)
+                state = await self._breakers.success(key)
+                if state is BreakerState.CLOSED:
+                    self._mirror.note("breaker", key, "closed|0")
+        if session_id and self.routing.session_ttl_seconds > 0:
+            await self._redis.set(
+                self._keys.session(session_id),
+                f"{provider.id}/{account.id}",
+                ex=self.routing.session_ttl_seconds,
+            )
+
+    async def failed(
+        self, provider: ProviderView, account: AccountView, failure: UpstreamFailure
+    ) -> None:
+        resilience = self.resilience
+        if failure.kind is FailureKind.RATE_LIMIT:
+            seconds = await self._cooldowns.rate_limited(
+                provider.id, account.id, failure.retry_after_s, resilience
+            )
+            self._mirror.note(
+                "cooldown",
+                self._keys.cooldown(provider.id, account.id),
+                str(seconds * 1000),
+            )
+            log.info(
+                "account cooling down",
+                extra={
+                    "provider": provider.id,
+                    "account": account.id,
+                    "seconds": seconds,
+                },
+            )
+        elif failure.kind is FailureKind.QUOTA:
+            seconds = failure.retry_after_s or resilience.quota_cooldown_s
+            await self._cooldowns.cool(provider.id, account.id, seconds, "quota")
+            self._mirror.note(
+                "cooldown",
+                self._keys.cooldown(provider.id, account.id),
+                str(seconds * 1000),
+            )
+        elif failure.kind is FailureKind.AUTH:
+            await self._cooldowns.mark_invalid(
+                provider.id, account.id, account.credential
+            )
+            self._mirror.note(
+                "invalid",
+                self._keys.invalid_account(
+                    provider.id, account.id, fingerprint(account.credential)
+                ),
+                "0",
+            )
+            log.warning(
+                "account credential refused",
+                extra={"provider": provider.id, "account": account.id},
+            )
+        elif failure.kind in PROVIDER_SCOPED:
+            for key, profile in (
+                (self._keys.provider_breaker(provider.id), resilience.provider_breaker),
+                (
+                    self._keys.account_breaker(provider.id, account.id),
+                    resilience.account_breaker,
+                ),
+            ):
+                self._dirty.add(key)
+                state = await self._breakers.failure(key, profile)
+                if state is BreakerState.OPEN:
+                    reopen = (profile.reset_timeout_s * 1000) + _now_ms()
+                    self._mirror.note("breaker", key, f"open|{reopen}")
+
+
+def _now_ms() -> float:
+    return time.time() * 1000
