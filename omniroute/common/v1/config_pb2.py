@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from omniroute.common.v1 import common_pb2 as omniroute_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/common/v1/config.proto\x12\x13omniroute.common.v1\x1a omniroute/common/v1/common.proto\"\x9e\x03\n\x0e\x43onfigSnapshot\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x17\n\x0f\x63reated_unix_ms\x18\x02 \x01(\x03\x12\x30\n\tproviders\x18\x03 \x03(\x0b\x32\x1d.omniroute.common.v1.Provider\x12-\n\x08\x61pi_keys\x18\x04 \x03(\x0b\x32\x1b.omniroute.common.v1.ApiKey\x12\x30\n\x07\x61liases\x18\x05 \x03(\x0b\x32\x1f.omniroute.common.v1.ModelAlias\x12*\n\x06\x63ombos\x18\x06 \x03(\x0b\x32\x1a.omniroute.common.v1.Combo\x12\x35\n\x07routing\x18\x07 \x01(\x0b\x32$.omniroute.common.v1.RoutingSettings\x12;\n\nresilience\x18\x08 \x01(\x0b\x32\'.omniroute.common.v1.ResilienceSettings\x12/\n\x06prices\x18\t \x03(\x0b\x32\x1f.omniroute.common.v1.ModelPrice\"b\n\nModelPrice\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\r\n\x05input\x18\x03 \x01(\x01\x12\x0e\n\x06output\x18\x04 \x01(\x01\x12\x14\n\x0c\x63\x61\x63hed_input\x18\x05 \x01(\x01\"\xcb\x02\n\x08Provider\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12.\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x10\n\x08\x62\x61se_url\x18\x04 \x01(\t\x12\x0f\n\x07\x61liases\x18\x05 \x03(\t\x12.\n\x08\x61\x63\x63ounts\x18\x06 \x03(\x0b\x32\x1c.omniroute.common.v1.Account\x12\x0e\n\x06models\x18\x07 \x03(\t\x12\x0f\n\x07\x65nabled\x18\x08 \x01(\x08\x12\x14\n\x0c\x64isplay_name\x18\t \x01(\t\x12;\n\x07headers\x18\n \x03(\x0b\x32*.omniroute.common.v1.Provider.HeadersEntry\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"a\n\x07\x41\x63\x63ount\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11sealed_credential\x18\x03 \x01(\x0c\x12\x10\n\x08priority\x18\x04 \x01(\x05\x12\x0f\n\x07\x65nabled\x18\x05 \x01(\x08\"\x93\x01\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08key_hmac\x18\x03 \x01(\x0c\x12\x0e\n\x06scopes\x18\x04 \x03(\t\x12\x16\n\x0e\x61llowed_models\x18\x05 \x03(\t\x12\x11\n\trpm_limit\x18\x06 \x01(\x05\x12\x11\n\ttpm_limit\x18\x07 \x01(\x03\x12\x0f\n\x07revoked\x18\x08 \x01(\x08\"+\n\nModelAlias\x12\r\n\x05\x61lias\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\"\x80\x01\n\x05\x43ombo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08strategy\x18\x02 \x01(\t\x12\x31\n\x07members\x18\x03 \x03(\x0b\x32 .omniroute.common.v1.ComboMember\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0f\n\x07\x65nabled\x18\x05 \x01(\x08\",\n\x0b\x43omboMember\x12\r\n\x05model\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\x05\"\xac\x02\n\x0fRoutingSettings\x12\x18\n\x10\x61\x63\x63ount_strategy\x18\x01 \x01(\t\x12h\n\x1bprovider_account_strategies\x18\x02 \x03(\x0b\x32\x43.omniroute.common.v1.RoutingSettings.ProviderAccountStrategiesEntry\x12\x1b\n\x13session_ttl_seconds\x18\x03 \x01(\x05\x12\x1d\n\x15global_fallback_model\x18\x04 \x01(\t\x12\x17\n\x0fmax_combo_depth\x18\x05 \x01(\x05\x1a@\n\x1eProviderAccountStrategiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"b\n\x0e\x42reakerProfile\x12\x19\n\x11\x66\x61ilure_threshold\x18\x01 \x01(\x05\x12\x16\n\x0ewindow_seconds\x18\x02 \x01(\x01\x12\x1d\n\x15reset_timeout_seconds\x18\x03 \x01(\x01\"\xd1\x02\n\x12ResilienceSettings\x12=\n\x10provider_breaker\x18\x01 \x01(\x0b\x32#.omniroute.common.v1.BreakerProfile\x12<\n\x0f\x61\x63\x63ount_breaker\x18\x02 \x01(\x0b\x32#.omniroute.common.v1.BreakerProfile\x12\x1d\n\x15\x63ooldown_base_seconds\x18\x03 \x01(\x01\x12\x1c\n\x14\x63ooldown_max_seconds\x18\x04 \x01(\x01\x12\x1e\n\x16quota_cooldown_seconds\x18\x05 \x01(\x01\x12#\n\x1b\x66irst_token_timeout_seconds\x18\x06 \x01(\x01\x12\x1e\n\x16target_timeout_seconds\x18\x07 \x01(\x01\x12\x1c\n\x14max_dispatch_backlog\x18\x08 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/common/v1/config.proto\x12\x13omniroute.common.v1\x1a omniroute/common/v1/common.proto\"\x84\x04\n\x0e\x43onfigSnapshot\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x17\n\x0f\x63reated_unix_ms\x18\x02 \x01(\x03\x12\x30\n\tproviders\x18\x03 \x03(\x0b\x32\x1d.omniroute.common.v1.Provider\x12-\n\x08\x61pi_keys\x18\x04 \x03(\x0b\x32\x1b.omniroute.common.v1.ApiKey\x12\x30\n\x07\x61liases\x18\x05 \x03(\x0b\x32\x1f.omniroute.common.v1.ModelAlias\x12*\n\x06\x63ombos\x18\x06 \x03(\x0b\x32\x1a.omniroute.common.v1.Combo\x12\x35\n\x07routing\x18\x07 \x01(\x0b\x32$.omniroute.common.v1.RoutingSettings\x12;\n\nresilience\x18\x08 \x01(\x0b\x32\'.omniroute.common.v1.ResilienceSettings\x12/\n\x06prices\x18\t \x03(\x0b\x32\x1f.omniroute.common.v1.ModelPrice\x12\x36\n\x08settings\x18\n \x01(\x0b\x32$.omniroute.common.v1.GatewaySettings\x12,\n\x07\x62udgets\x18\x0b \x03(\x0b\x32\x1b.omniroute.common.v1.Budget\"\x86\x02\n\x0fGatewaySettings\x12\x30\n\tip_filter\x18\x01 \x01(\x0b\x32\x1d.omniroute.common.v1.IpFilter\x12\x38\n\rsystem_prompt\x18\x02 \x01(\x0b\x32!.omniroute.common.v1.SystemPrompt\x12<\n\x0fthinking_budget\x18\x03 \x01(\x0b\x32#.omniroute.common.v1.ThinkingBudget\x12\x31\n\x05\x63\x61\x63he\x18\x04 \x01(\x0b\x32\".omniroute.common.v1.CacheSettings\x12\x16\n\x0eupstream_proxy\x18\x05 \x01(\t\"O\n\x08IpFilter\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x11\n\tblacklist\x18\x03 \x03(\t\x12\x11\n\twhitelist\x18\x04 \x03(\t\"?\n\x0cSystemPrompt\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12\x0e\n\x06prefix\x18\x02 \x01(\t\x12\x0e\n\x06suffix\x18\x03 \x01(\t\"5\n\x0eThinkingBudget\x12\x0c\n\x04mode\x18\x01 \x01(\t\x12\x15\n\rcustom_budget\x18\x02 \x01(\x05\"\x8a\x01\n\rCacheSettings\x12\x15\n\rexact_enabled\x18\x01 \x01(\x08\x12\x18\n\x10semantic_enabled\x18\x02 \x01(\x08\x12\x1c\n\x14similarity_threshold\x18\x03 \x01(\x01\x12\x13\n\x0bttl_seconds\x18\x04 \x01(\x05\x12\x15\n\rcache_sampled\x18\x05 \x01(\x08\"V\n\x06\x42udget\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x11\n\tlimit_usd\x18\x02 \x01(\x01\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x19\n\x11warning_threshold\x18\x04 \x01(\x01\"b\n\nModelPrice\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\r\n\x05input\x18\x03 \x01(\x01\x12\x0e\n\x06output\x18\x04 \x01(\x01\x12\x14\n\x0c\x63\x61\x63hed_input\x18\x05 \x01(\x01\"\xcb\x02\n\x08Provider\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12.\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x10\n\x08\x62\x61se_url\x18\x04 \x01(\t\x12\x0f\n\x07\x61liases\x18\x05 \x03(\t\x12.\n\x08\x61\x63\x63ounts\x18\x06 \x03(\x0b\x32\x1c.omniroute.common.v1.Account\x12\x0e\n\x06models\x18\x07 \x03(\t\x12\x0f\n\x07\x65nabled\x18\x08 \x01(\x08\x12\x14\n\x0c\x64isplay_name\x18\t \x01(\t\x12;\n\x07headers\x18\n \x03(\x0b\x32*.omniroute.common.v1.Provider.HeadersEntry\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"a\n\x07\x41\x63\x63ount\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11sealed_credential\x18\x03 \x01(\x0c\x12\x10\n\x08priority\x18\x04 \x01(\x05\x12\x0f\n\x07\x65nabled\x18\x05 \x01(\x08\"\x93\x01\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08key_hmac\x18\x03 \x01(\x0c\x12\x0e\n\x06scopes\x18\x04 \x03(\t\x12\x16\n\x0e\x61llowed_models\x18\x05 \x03(\t\x12\x11\n\trpm_limit\x18\x06 \x01(\x05\x12\x11\n\ttpm_limit\x18\x07 \x01(\x03\x12\x0f\n\x07revoked\x18\x08 \x01(\x08\"+\n\nModelAlias\x12\r\n\x05\x61lias\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\"\x80\x01\n\x05\x43ombo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08strategy\x18\x02 \x01(\t\x12\x31\n\x07members\x18\x03 \x03(\x0b\x32 .omniroute.common.v1.ComboMember\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0f\n\x07\x65nabled\x18\x05 \x01(\x08\",\n\x0b\x43omboMember\x12\r\n\x05model\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\x05\"\xac\x02\n\x0fRoutingSettings\x12\x18\n\x10\x61\x63\x63ount_strategy\x18\x01 \x01(\t\x12h\n\x1bprovider_account_strategies\x18\x02 \x03(\x0b\x32\x43.omniroute.common.v1.RoutingSettings.ProviderAccountStrategiesEntry\x12\x1b\n\x13session_ttl_seconds\x18\x03 \x01(\x05\x12\x1d\n\x15global_fallback_model\x18\x04 \x01(\t\x12\x17\n\x0fmax_combo_depth\x18\x05 \x01(\x05\x1a@\n\x1eProviderAccountStrategiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"b\n\x0e\x42reakerProfile\x12\x19\n\x11\x66\x61ilure_threshold\x18\x01 \x01(\x05\x12\x16\n\x0ewindow_seconds\x18\x02 \x01(\x01\x12\x1d\n\x15reset_timeout_seconds\x18\x03 \x01(\x01\"\xd1\x02\n\x12ResilienceSettings\x12=\n\x10provider_breaker\x18\x01 \x01(\x0b\x32#.omniroute.common.v1.BreakerProfile\x12<\n\x0f\x61\x63\x63ount_breaker\x18\x02 \x01(\x0b\x32#.omniroute.common.v1.BreakerProfile\x12\x1d\n\x15\x63ooldown_base_seconds\x18\x03 \x01(\x01\x12\x1c\n\x14\x63ooldown_max_seconds\x18\x04 \x01(\x01\x12\x1e\n\x16quota_cooldown_seconds\x18\x05 \x01(\x01\x12#\n\x1b\x66irst_token_timeout_seconds\x18\x06 \x01(\x01\x12\x1e\n\x16target_timeout_seconds\x18\x07 \x01(\x01\x12\x1c\n\x14max_dispatch_backlog\x18\x08 \x01(\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,29 +37,41 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ROUTINGSETTINGS_PROVIDERACCOUNTSTRATEGIESENTRY']._loaded_options = None
   _globals['_ROUTINGSETTINGS_PROVIDERACCOUNTSTRATEGIESENTRY']._serialized_options = b'8\001'
   _globals['_CONFIGSNAPSHOT']._serialized_start=92
-  _globals['_CONFIGSNAPSHOT']._serialized_end=506
-  _globals['_MODELPRICE']._serialized_start=508
-  _globals['_MODELPRICE']._serialized_end=606
-  _globals['_PROVIDER']._serialized_start=609
-  _globals['_PROVIDER']._serialized_end=940
-  _globals['_PROVIDER_HEADERSENTRY']._serialized_start=894
-  _globals['_PROVIDER_HEADERSENTRY']._serialized_end=940
-  _globals['_ACCOUNT']._serialized_start=942
-  _globals['_ACCOUNT']._serialized_end=1039
-  _globals['_APIKEY']._serialized_start=1042
-  _globals['_APIKEY']._serialized_end=1189
-  _globals['_MODELALIAS']._serialized_start=1191
-  _globals['_MODELALIAS']._serialized_end=1234
-  _globals['_COMBO']._serialized_start=1237
-  _globals['_COMBO']._serialized_end=1365
-  _globals['_COMBOMEMBER']._serialized_start=1367
-  _globals['_COMBOMEMBER']._serialized_end=1411
-  _globals['_ROUTINGSETTINGS']._serialized_start=1414
-  _globals['_ROUTINGSETTINGS']._serialized_end=1714
-  _globals['_ROUTINGSETTINGS_PROVIDERACCOUNTSTRATEGIESENTRY']._serialized_start=1650
-  _globals['_ROUTINGSETTINGS_PROVIDERACCOUNTSTRATEGIESENTRY']._serialized_end=1714
-  _globals['_BREAKERPROFILE']._serialized_start=1716
-  _globals['_BREAKERPROFILE']._serialized_end=1814
-  _globals['_RESILIENCESETTINGS']._serialized_start=1817
-  _globals['_RESILIENCESETTINGS']._serialized_end=2154
+  _globals['_CONFIGSNAPSHOT']._serialized_end=608
+  _globals['_GATEWAYSETTINGS']._serialized_start=611
+  _globals['_GATEWAYSETTINGS']._serialized_end=873
+  _globals['_IPFILTER']._serialized_start=875
+  _globals['_IPFILTER']._serialized_end=954
+  _globals['_SYSTEMPROMPT']._serialized_start=956
+  _globals['_SYSTEMPROMPT']._serialized_end=1019
+  _globals['_THINKINGBUDGET']._serialized_start=1021
+  _globals['_THINKINGBUDGET']._serialized_end=1074
+  _globals['_CACHESETTINGS']._serialized_start=1077
+  _globals['_CACHESETTINGS']._serialized_end=1215
+  _globals['_BUDGET']._serialized_start=1217
+  _globals['_BUDGET']._serialized_end=1303
+  _globals['_MODELPRICE']._serialized_start=1305
+  _globals['_MODELPRICE']._serialized_end=1403
+  _globals['_PROVIDER']._serialized_start=1406
+  _globals['_PROVIDER']._serialized_end=1737
+  _globals['_PROVIDER_HEADERSENTRY']._serialized_start=1691
+  _globals['_PROVIDER_HEADERSENTRY']._serialized_end=1737
+  _globals['_ACCOUNT']._serialized_start=1739
+  _globals['_ACCOUNT']._serialized_end=1836
+  _globals['_APIKEY']._serialized_start=1839
+  _globals['_APIKEY']._serialized_end=1986
+  _globals['_MODELALIAS']._serialized_start=1988
+  _globals['_MODELALIAS']._serialized_end=2031
+  _globals['_COMBO']._serialized_start=2034
+  _globals['_COMBO']._serialized_end=2162
+  _globals['_COMBOMEMBER']._serialized_start=2164
+  _globals['_COMBOMEMBER']._serialized_end=2208
+  _globals['_ROUTINGSETTINGS']._serialized_start=2211
+  _globals['_ROUTINGSETTINGS']._serialized_end=2511
+  _globals['_ROUTINGSETTINGS_PROVIDERACCOUNTSTRATEGIESENTRY']._serialized_start=2447
+  _globals['_ROUTINGSETTINGS_PROVIDERACCOUNTSTRATEGIESENTRY']._serialized_end=2511
+  _globals['_BREAKERPROFILE']._serialized_start=2513
+  _globals['_BREAKERPROFILE']._serialized_end=2611
+  _globals['_RESILIENCESETTINGS']._serialized_start=2614
+  _globals['_RESILIENCESETTINGS']._serialized_end=2951
 # @@protoc_insertion_point(module_scope)

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConfigSnapshot(_message.Message):
-    __slots__ = ("version", "created_unix_ms", "providers", "api_keys", "aliases", "combos", "routing", "resilience", "prices")
+    __slots__ = ("version", "created_unix_ms", "providers", "api_keys", "aliases", "combos", "routing", "resilience", "prices", "settings", "budgets")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATED_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     PROVIDERS_FIELD_NUMBER: _ClassVar[int]
@@ -18,6 +18,8 @@ class ConfigSnapshot(_message.Message):
     ROUTING_FIELD_NUMBER: _ClassVar[int]
     RESILIENCE_FIELD_NUMBER: _ClassVar[int]
     PRICES_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    BUDGETS_FIELD_NUMBER: _ClassVar[int]
     version: int
     created_unix_ms: int
     providers: _containers.RepeatedCompositeFieldContainer[Provider]
@@ -27,7 +29,79 @@ class ConfigSnapshot(_message.Message):
     routing: RoutingSettings
     resilience: ResilienceSettings
     prices: _containers.RepeatedCompositeFieldContainer[ModelPrice]
-    def __init__(self, version: _Optional[int] = ..., created_unix_ms: _Optional[int] = ..., providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ..., api_keys: _Optional[_Iterable[_Union[ApiKey, _Mapping]]] = ..., aliases: _Optional[_Iterable[_Union[ModelAlias, _Mapping]]] = ..., combos: _Optional[_Iterable[_Union[Combo, _Mapping]]] = ..., routing: _Optional[_Union[RoutingSettings, _Mapping]] = ..., resilience: _Optional[_Union[ResilienceSettings, _Mapping]] = ..., prices: _Optional[_Iterable[_Union[ModelPrice, _Mapping]]] = ...) -> None: ...
+    settings: GatewaySettings
+    budgets: _containers.RepeatedCompositeFieldContainer[Budget]
+    def __init__(self, version: _Optional[int] = ..., created_unix_ms: _Optional[int] = ..., providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ..., api_keys: _Optional[_Iterable[_Union[ApiKey, _Mapping]]] = ..., aliases: _Optional[_Iterable[_Union[ModelAlias, _Mapping]]] = ..., combos: _Optional[_Iterable[_Union[Combo, _Mapping]]] = ..., routing: _Optional[_Union[RoutingSettings, _Mapping]] = ..., resilience: _Optional[_Union[ResilienceSettings, _Mapping]] = ..., prices: _Optional[_Iterable[_Union[ModelPrice, _Mapping]]] = ..., settings: _Optional[_Union[GatewaySettings, _Mapping]] = ..., budgets: _Optional[_Iterable[_Union[Budget, _Mapping]]] = ...) -> None: ...
+
+class GatewaySettings(_message.Message):
+    __slots__ = ("ip_filter", "system_prompt", "thinking_budget", "cache", "upstream_proxy")
+    IP_FILTER_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_PROMPT_FIELD_NUMBER: _ClassVar[int]
+    THINKING_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_PROXY_FIELD_NUMBER: _ClassVar[int]
+    ip_filter: IpFilter
+    system_prompt: SystemPrompt
+    thinking_budget: ThinkingBudget
+    cache: CacheSettings
+    upstream_proxy: str
+    def __init__(self, ip_filter: _Optional[_Union[IpFilter, _Mapping]] = ..., system_prompt: _Optional[_Union[SystemPrompt, _Mapping]] = ..., thinking_budget: _Optional[_Union[ThinkingBudget, _Mapping]] = ..., cache: _Optional[_Union[CacheSettings, _Mapping]] = ..., upstream_proxy: _Optional[str] = ...) -> None: ...
+
+class IpFilter(_message.Message):
+    __slots__ = ("enabled", "mode", "blacklist", "whitelist")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    BLACKLIST_FIELD_NUMBER: _ClassVar[int]
+    WHITELIST_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    mode: str
+    blacklist: _containers.RepeatedScalarFieldContainer[str]
+    whitelist: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, enabled: _Optional[bool] = ..., mode: _Optional[str] = ..., blacklist: _Optional[_Iterable[str]] = ..., whitelist: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SystemPrompt(_message.Message):
+    __slots__ = ("enabled", "prefix", "suffix")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    SUFFIX_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    prefix: str
+    suffix: str
+    def __init__(self, enabled: _Optional[bool] = ..., prefix: _Optional[str] = ..., suffix: _Optional[str] = ...) -> None: ...
+
+class ThinkingBudget(_message.Message):
+    __slots__ = ("mode", "custom_budget")
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    mode: str
+    custom_budget: int
+    def __init__(self, mode: _Optional[str] = ..., custom_budget: _Optional[int] = ...) -> None: ...
+
+class CacheSettings(_message.Message):
+    __slots__ = ("exact_enabled", "semantic_enabled", "similarity_threshold", "ttl_seconds", "cache_sampled")
+    EXACT_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    SEMANTIC_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CACHE_SAMPLED_FIELD_NUMBER: _ClassVar[int]
+    exact_enabled: bool
+    semantic_enabled: bool
+    similarity_threshold: float
+    ttl_seconds: int
+    cache_sampled: bool
+    def __init__(self, exact_enabled: _Optional[bool] = ..., semantic_enabled: _Optional[bool] = ..., similarity_threshold: _Optional[float] = ..., ttl_seconds: _Optional[int] = ..., cache_sampled: _Optional[bool] = ...) -> None: ...
+
+class Budget(_message.Message):
+    __slots__ = ("key_id", "limit_usd", "period", "warning_threshold")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_USD_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    WARNING_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    limit_usd: float
+    period: str
+    warning_threshold: float
+    def __init__(self, key_id: _Optional[str] = ..., limit_usd: _Optional[float] = ..., period: _Optional[str] = ..., warning_threshold: _Optional[float] = ...) -> None: ...
 
 class ModelPrice(_message.Message):
     __slots__ = ("provider", "model", "input", "output", "cached_input")
