@@ -95,7 +95,15 @@ class GrpcServer:
     """A ``grpc.aio`` server with health, reflection and the error interceptor."""
 
     def __init__(self, host: str, port: int, service_names: Sequence[str]) -> None:
-        self.server = grpc.aio.server(interceptors=[DomainErrorInterceptor()])
+        self.server = grpc.aio.server(
+            interceptors=[DomainErrorInterceptor()],
+            options=[
+                # Clients reconnect now and then, re-resolve DNS and so find
+                # replicas added since they connected.
+                ("grpc.max_connection_age_ms", 300_000),
+                ("grpc.max_connection_age_grace_ms", 30_000),
+            ],
+        )
         self._health = health.aio.HealthServicer()
         self._service_names = list(service_names)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self.server)

@@ -119,7 +119,9 @@ class RedisKeys:
 
     # An account whose credential the provider refused; keyed by a
     # fingerprint of the credential so a new one is tried at once.
-    def invalid_account(self, provider_id: str, account_id: str, fingerprint: str) -> str:
+    def invalid_account(
+        self, provider_id: str, account_id: str, fingerprint: str
+    ) -> str:
         return f"{self.prefix}invalid:{provider_id}:{account_id}:{fingerprint}"
 
     @property
@@ -152,4 +154,3 @@ class RedisKeys:
     # Shuffled deck of a strict-random combo's members.
     def combo_deck(self, combo: str) -> str:
         return f"{self.prefix}deck:{combo}"
-

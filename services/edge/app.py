@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute.errors import GatewayError, NotFound
+from omniroute.resilience.profiles import Resilience
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.runtime.snapshot import SnapshotFollower
@@ -20,10 +21,21 @@ from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
 from services.edge.admin_proxy import AdminProxy
 from services.edge.auth import KeyRing
+from services.edge.backlog import BacklogMonitor
 from services.edge.cache_client import CacheClient
 from services.edge.chat import ChatPipeline, new_request_id
 from services.edge.dispatcher import Dispatcher
-from services.edge.routes import admin, openai_api, ops
+from services.edge.planner import Planner
+from services.edge.routes import (
+    admin,
+    anthropic_api,
+    gemini_api,
+    ollama_api,
+    openai_api,
+    ops,
+    providers_api,
+    responses_api,
+)
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
 from services.edge.usage_events import UsagePublisher
@@ -44,18 +56,42 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         )
         usage = UsagePublisher(redis, keys)
         proxy = AdminProxy(settings.admin_url)
+        backlog = BacklogMonitor(redis, keys)
+        follower.add_listener(
+            lambda snapshot: setattr(
+                backlog,
+                "limit",
+                Resilience.from_settings(snapshot.resilience).max_dispatch_backlog,
+            )
+        )
+        planner = Planner(redis, keys)
+        dispatcher = Dispatcher(redis, keys)
         app.state.follower = follower
         app.state.routes = routes
         app.state.proxy = proxy
+        app.state.settings = settings
+        app.state.planner = planner
+        app.state.dispatcher = dispatcher
+        app.state.redis_keys = keys
         app.state.chat = ChatPipeline(
-            settings, key_ring, routes, cache, Dispatcher(redis, keys), usage, keys
+            settings,
+            key_ring,
+            routes,
+            cache,
+            dispatcher,
+            usage,
+            keys,
+            planner,
+            backlog,
         )
         await follower.start()
         routes.start()
         usage.start()
+        backlog.start()
         await proxy.start()
         log.info("edge listening", extra={"port": settings.port})
         yield
+        await backlog.stop()
         await usage.close()
         await proxy.close()
         await cache.close()
@@ -75,15 +111,43 @@ def create_app(settings: EdgeSettings) -> FastAPI:
     app.add_exception_handler(GatewayError, _gateway_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_exception_handler(404, _not_found)
-    app.include_router(openai_api.router)
-    app.include_router(ops.router)
-    app.include_router(admin.router)
+    for module in (
+        openai_api,
+        anthropic_api,
+        responses_api,
+        gemini_api,
+        ollama_api,
+        providers_api,
+        ops,
+        admin,  # last: its /api/* catch-all must not shadow Ollama's /api/chat
+    ):
+        app.include_router(module.router)
     return app
 
 
+_FORMAT_BY_PATH = (
+    ("/v1beta", WireFormat.GEMINI),
+    ("/v1/messages", WireFormat.ANTHROPIC),
+    ("/v1/responses", WireFormat.RESPONSES),
+    ("/v1/api/", WireFormat.OLLAMA),
+    ("/api/chat", WireFormat.OLLAMA),
+    ("/api/tags", WireFormat.OLLAMA),
+)
+
+
 def _client_format(request: Request) -> WireFormat:
+    """The format errors are rendered in: the endpoint's client format."""
     exchange = getattr(request.state, "exchange", None)
-    return exchange.codec.format if exchange is not None else WireFormat.OPENAI_CHAT
+    if exchange is not None:
+        return WireFormat(exchange.codec.format)
+    declared = getattr(request.state, "wire_format", None)
+    if declared is not None:
+        return WireFormat(declared)
+    path = request.url.path
+    for prefix, fmt in _FORMAT_BY_PATH:
+        if path.startswith(prefix):
+            return fmt
+    return WireFormat.OPENAI_CHAT
 
 
 def _render(request: Request, err: GatewayError) -> Response:

@@ -16,7 +16,12 @@ log = logging.getLogger(__name__)
 class CacheClient:
     def __init__(self, address: str, lookup_timeout_s: float) -> None:
         self._channel = grpc.aio.insecure_channel(
-            address, options=[("grpc.max_reconnect_backoff_ms", 2_000)]
+            address,
+            options=[
+                ("grpc.max_reconnect_backoff_ms", 2_000),
+                # Spread lookups over every replica behind a headless Service.
+                ("grpc.lb_policy_name", "round_robin"),
+            ],
         )
         self._stub = cache_pb2_grpc.CacheServiceStub(self._channel)
         self._timeout = lookup_timeout_s

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,15 @@ from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import GatewayError, error_for_status
 from omniroute.events.v1 import events_pb2
 from omniroute.runtime.redis_keys import RedisKeys
+from omniroute.wire.formats import WireFormat
 from services.edge import metrics
 from services.edge.auth import Caller, KeyRing
+from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
 from services.edge.cache_client import CacheClient
-from services.edge.codecs import ClientCodec
+from services.edge.codecs import Codec
 from services.edge.dispatcher import Dispatcher, ReplyStream
+from services.edge.planner import Planner
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
 from services.edge.usage_events import UsagePublisher
@@ -42,12 +45,13 @@ class Exchange:
 
     request_id: str
     endpoint: str
-    codec: ClientCodec
+    codec: Codec
     received: float = field(default_factory=time.perf_counter)
     caller: Caller | None = None
     requested_model: str = ""
     stream: bool = False
     started: dispatch_pb2.Started | None = None
+    session_id: str = ""
     usage: common_pb2.Usage | None = None
     upstream_ms: float = 0.0
     ttft_ms: float = 0.0
@@ -59,8 +63,14 @@ class Exchange:
     def provider(self) -> str:
         return self.started.provider_id if self.started else ""
 
+    @property
+    def passthrough(self) -> bool:
+        return bool(self.started and self.started.passthrough)
+
     def headers(self) -> dict[str, str]:
         headers = {"X-Request-Id": self.request_id}
+        if self.session_id:
+            headers["X-OmniRoute-Session-Id"] = self.session_id
         if self.started is not None:
             headers["X-OmniRoute-Provider"] = self.started.provider_id
             headers["X-OmniRoute-Model"] = self.started.model
@@ -73,6 +83,18 @@ def new_request_id() -> str:
     return "req_" + os.urandom(12).hex()
 
 
+_SESSION_HEADERS = ("x-session-id", "x_session_id", "x-omniroute-session")
+
+
+def session_id(request: Request) -> str:
+    """The client's session id, if it sent one (bounded, printable)."""
+    for name in _SESSION_HEADERS:
+        value = request.headers.get(name, "").strip()
+        if value:
+            return "".join(ch for ch in value[:128] if ch.isprintable())
+    return ""
+
+
 class ChatPipeline:
     def __init__(
         self,
@@ -83,8 +105,12 @@ class ChatPipeline:
         dispatcher: Dispatcher,
         usage: UsagePublisher,
         redis_keys: RedisKeys,
+        planner: Planner,
+        backlog: BacklogMonitor,
     ) -> None:
         self._settings = settings
+        self._planner = planner
+        self._backlog = backlog
         self._keys = keys
         self._routes = routes
         self._cache = cache
@@ -95,54 +121,84 @@ class ChatPipeline:
     def authenticate(self, request: Request) -> Caller:
         return self._keys.authenticate(request.headers, request.query_params)
 
-    async def handle(self, request: Request, codec: ClientCodec) -> Response:
+    async def handle(
+        self,
+        request: Request,
+        codec: Codec,
+        model_rewrite: Callable[[str], str] | None = None,
+    ) -> Response:
+        """Serves one chat request of any client format.
+
+        ``model_rewrite`` maps the client's model string before resolution
+        (the dedicated ``/v1/providers/{provider}/...`` routes use it).
+        """
         exchange = Exchange(new_request_id(), request.url.path, codec)
         request.state.exchange = exchange
         try:
-            return await self._serve(request, exchange)
+            return await self._serve(request, exchange, model_rewrite)
         except GatewayError as err:
             self._record(exchange, err.status, err.message)
             raise
 
-    async def _serve(self, request: Request, exchange: Exchange) -> Response:
+    async def _serve(
+        self,
+        request: Request,
+        exchange: Exchange,
+        model_rewrite: Callable[[str], str] | None,
+    ) -> Response:
         caller = self.authenticate(request)
         exchange.caller = caller
         raw = await read_body(request, self._settings.max_body_bytes)
-        hub = exchange.codec.to_hub(parse_json_object(raw))
+        client_body = parse_json_object(raw)
+        hub = exchange.codec.to_hub(client_body)
+        if model_rewrite is not None:
+            hub["model"] = model_rewrite(str(hub["model"]))
+            if "model" in client_body:
+                client_body["model"] = hub["model"]
+                raw = orjson.dumps(client_body)
         exchange.requested_model = str(hub["model"])
         exchange.stream = bool(hub.get("stream"))
-        route = self._routes.resolve(exchange.requested_model)
+        exchange.session_id = session_id(request)
+        table, route = self._routes.resolve(exchange.requested_model)
         caller.check_model(exchange.requested_model)
         hub_bytes = orjson.dumps(hub)
         cache_model = route.targets[0].model if route.targets else route.name
-        if not exchange.stream and self._cacheable(request, hub):
+        cacheable = self._cacheable(request, hub)
+        if cacheable and not exchange.stream:
             cached = await self._cache.lookup(caller.key_id, cache_model, hub_bytes)
             metrics.CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
             if cached is not None:
                 return self._cached_answer(exchange, cached)
-        else:
-            cached = None
+        self._backlog.admit()
+        plan = await self._planner.plan(table, route)
         replies = await self._dispatcher.submit(
             dispatch_pb2.Dispatch(
                 request_id=exchange.request_id,
-                plan=route.targets,
+                plan=plan,
                 client_format=exchange.codec.format.to_proto(),
                 body=hub_bytes,
+                client_body=b""
+                if exchange.codec.format is WireFormat.OPENAI_CHAT
+                else raw,
                 stream=exchange.stream,
                 deadline_unix_ms=int(
                     (time.time() + self._settings.request_timeout_s) * 1000
                 ),
                 api_key_id=caller.key_id,
                 reply_to=self._redis_keys.reply(exchange.request_id),
+                session_id=exchange.session_id,
+                requested_model=exchange.requested_model,
             )
         )
         if exchange.stream:
             return await self._stream(exchange, hub, replies)
         answer = await self._unary(exchange, replies)
-        if self._cacheable(request, hub):
+        if cacheable and not exchange.passthrough:
             self._cache.store_later(caller.key_id, cache_model, hub_bytes, answer)
         headers = {**exchange.headers(), "X-OmniRoute-Cache": "MISS"}
-        body = exchange.codec.response(answer, exchange.requested_model)
+        body = exchange.codec.response(
+            answer, exchange.requested_model, exchange.passthrough
+        )
         self._record(exchange, 200)
         return Response(body, media_type="application/json", headers=headers)
 
@@ -155,7 +211,7 @@ class ChatPipeline:
 
     def _cached_answer(self, exchange: Exchange, cached: bytes) -> Response:
         exchange.cache = "exact"
-        body = exchange.codec.response(cached, exchange.requested_model)
+        body = exchange.codec.response(cached, exchange.requested_model, False)
         self._record(exchange, 200)
         headers = {**exchange.headers(), "X-OmniRoute-Cache": "HIT"}
         return Response(body, media_type="application/json", headers=headers)
@@ -175,9 +231,6 @@ class ChatPipeline:
     async def _stream(
         self, exchange: Exchange, hub: dict[str, Any], replies: ReplyStream
     ) -> Response:
-        encoder = exchange.codec.stream_encoder(
-            hub, exchange.requested_model, exchange.request_id
-        )
         first: list[bytes] = []
         # Hold the response until the first content: a failure before it is
         # still a proper HTTP error status, not a broken 200 stream.
@@ -193,6 +246,9 @@ class ChatPipeline:
                 break
             elif kind == "failure":
                 raise _error(reply.failure)
+        encoder = exchange.codec.stream_encoder(
+            hub, exchange.requested_model, exchange.request_id, exchange.passthrough
+        )
         exchange.ttft_ms = (time.perf_counter() - exchange.received) * 1000
         metrics.TTFT.labels(exchange.endpoint, exchange.provider).observe(
             exchange.ttft_ms / 1000

@@ -2,7 +2,9 @@
 
 A codec turns the client's body into a hub request, the executor's answer
 into the client's body, and the executor's stream items into the client's
-stream frames. The chat pipeline (``chat.py``) is the same for every format.
+stream frames; the chat pipeline (``chat.py``) is the same for every format.
+When the provider spoke the client's own format (pass-through), answers and
+frames are the provider's bytes and go out untouched.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from omniroute.errors import GatewayError
 from omniroute.wire import openai_chat
 from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
+from omniroute.wire.registry import translator
 from omniroute.wire.sse import SSE_DONE
 
 
@@ -26,19 +29,86 @@ class StreamEncoder(Protocol):
     def error(self, err: GatewayError) -> bytes: ...
 
 
-class ClientCodec(Protocol):
-    format: WireFormat
-    stream_media_type: str
+class ClientCodec:
+    """A client format other than the hub's: everything goes through the hub."""
 
-    def to_hub(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    stream_media_type = "text/event-stream"
 
-    def response(self, hub_body: bytes, model: str) -> bytes: ...
+    def __init__(self, fmt: WireFormat) -> None:
+        self.format = fmt
+        self._module = translator(fmt)
+
+    def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
+        hub: dict[str, Any] = self._module.request_to_hub(body)
+        return hub
+
+    def response(self, body: bytes, model: str, passthrough: bool) -> bytes:
+        if passthrough:
+            return body
+        return orjson.dumps(
+            self._module.response_from_hub(orjson.loads(body), model=model)
+        )
 
     def stream_encoder(
-        self, hub_request: dict[str, Any], model: str, request_id: str
-    ) -> StreamEncoder: ...
+        self, hub: dict[str, Any], model: str, request_id: str, passthrough: bool
+    ) -> StreamEncoder:
+        stream = self._module.StreamFromHub(model=model, request_id=request_id)
+        return RawFrames(stream) if passthrough else HubFrames(stream)
 
-    def error_body(self, err: GatewayError) -> dict[str, Any]: ...
+    def error_body(self, err: GatewayError) -> dict[str, Any]:
+        return error_body(self.format, err)
+
+
+class GeminiCodec(ClientCodec):
+    """Gemini carries the model and the streaming choice in the URL."""
+
+    def __init__(self, model: str, stream: bool) -> None:
+        super().__init__(WireFormat.GEMINI)
+        self._model = model
+        self._stream = stream
+
+    def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
+        hub: dict[str, Any] = self._module.request_to_hub(
+            body, model=self._model, stream=self._stream
+        )
+        return hub
+
+
+class OllamaCodec(ClientCodec):
+    stream_media_type = "application/x-ndjson"
+
+    def __init__(self) -> None:
+        super().__init__(WireFormat.OLLAMA)
+
+    def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
+        # Ollama streams unless asked not to.
+        return super().to_hub({**body, "stream": body.get("stream", True)})
+
+
+class HubFrames:
+    """Hub chunks (JSON items) re-encoded by the format's stream translator."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def feed(self, items: list[bytes]) -> bytes:
+        return b"".join(self._stream.feed(orjson.loads(item)) for item in items)
+
+    def finish(self) -> bytes:
+        return bytes(self._stream.finish())
+
+    def error(self, err: GatewayError) -> bytes:
+        return bytes(self._stream.error(err))
+
+
+class RawFrames(HubFrames):
+    """Pass-through: the provider's frames, untouched; it ends its own stream."""
+
+    def feed(self, items: list[bytes]) -> bytes:
+        return b"".join(items)
+
+    def finish(self) -> bytes:
+        return b""
 
 
 class OpenAIChatCodec:
@@ -50,13 +120,13 @@ class OpenAIChatCodec:
     def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
         return openai_chat.request_to_hub(body)
 
-    def response(self, hub_body: bytes, model: str) -> bytes:
-        return hub_body
+    def response(self, body: bytes, model: str, passthrough: bool) -> bytes:
+        return body
 
     def stream_encoder(
-        self, hub_request: dict[str, Any], model: str, request_id: str
+        self, hub: dict[str, Any], model: str, request_id: str, passthrough: bool
     ) -> StreamEncoder:
-        options = hub_request.get("stream_options") or {}
+        options = hub.get("stream_options") or {}
         return OpenAIStreamEncoder(include_usage=bool(options.get("include_usage")))
 
     def error_body(self, err: GatewayError) -> dict[str, Any]:
@@ -86,3 +156,11 @@ class OpenAIStreamEncoder:
     def error(self, err: GatewayError) -> bytes:
         body = error_body(WireFormat.OPENAI_CHAT, err)
         return b"data: " + orjson.dumps(body) + b"\n\n"
+
+
+OPENAI_CHAT = OpenAIChatCodec()
+ANTHROPIC = ClientCodec(WireFormat.ANTHROPIC)
+RESPONSES = ClientCodec(WireFormat.RESPONSES)
+OLLAMA = OllamaCodec()
+
+Codec = ClientCodec | OpenAIChatCodec

@@ -20,6 +20,8 @@ from omniroute.routing.resolve import resolve
 log = logging.getLogger(__name__)
 
 CHANNEL_OPTIONS = [
+    # With a headless Service (dns:///router:20130) every replica is used.
+    ("grpc.lb_policy_name", "round_robin"),
     # Notice a router that vanished without closing the connection.
     ("grpc.keepalive_time_ms", 10_000),
     ("grpc.keepalive_timeout_ms", 5_000),
@@ -49,13 +51,15 @@ class RoutingTableWatcher:
                 await self._task
         await self._channel.close()
 
-    def resolve(self, model: str) -> router_pb2.Route:
-        if self.table is None:
+    def resolve(self, model: str) -> tuple[router_pb2.RoutingTable, router_pb2.Route]:
+        """The route of ``model`` and the table it came from (for planning)."""
+        table = self.table
+        if table is None:
             raise Unavailable(
                 "the gateway has not received its routing table yet; retry shortly",
                 retry_after=1,
             )
-        return resolve(self.table, model)
+        return table, resolve(table, model)
 
     async def _watch(self) -> None:
         backoff = 0.1

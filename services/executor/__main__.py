@@ -23,6 +23,12 @@ from omniroute.runtime.snapshot import SnapshotFollower
 from omniroute.wire.formats import WireFormat
 from services.executor.adapters.base import Adapter
 from services.executor.adapters.openai_chat import OpenAIChatAdapter
+from services.executor.adapters.translating import (
+    anthropic_adapter,
+    gemini_adapter,
+    ollama_adapter,
+    responses_adapter,
+)
 from services.executor.config_view import ConfigView
 from services.executor.guard import Guard
 from services.executor.runner import PlanRunner
@@ -64,7 +70,13 @@ async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
     follower = SnapshotFollower(redis, keys, config.load)
     follower.add_listener(guard.configure)
     session = upstream_session(settings)
-    adapters: dict[WireFormat, Adapter] = {WireFormat.OPENAI_CHAT: OpenAIChatAdapter()}
+    adapters: dict[WireFormat, Adapter] = {
+        WireFormat.OPENAI_CHAT: OpenAIChatAdapter(),
+        WireFormat.ANTHROPIC: anthropic_adapter(),
+        WireFormat.RESPONSES: responses_adapter(),
+        WireFormat.GEMINI: gemini_adapter(),
+        WireFormat.OLLAMA: ollama_adapter(),
+    }
     runner = PlanRunner(config, session, adapters, settings, guard)
     worker = Worker(redis, keys, runner, settings)
 

@@ -38,7 +38,12 @@ class ReplyWriter:
         await self.flush()
 
     def started(
-        self, provider_id: str, account_id: str, model: str, fallbacks: int
+        self,
+        provider_id: str,
+        account_id: str,
+        model: str,
+        fallbacks: int,
+        passthrough: bool = False,
     ) -> None:
         """Queued: goes out with the first chunks or the final reply."""
         self._pending.append(
@@ -48,6 +53,7 @@ class ReplyWriter:
                     account_id=account_id,
                     model=model,
                     fallbacks=fallbacks,
+                    passthrough=passthrough,
                 )
             )
         )

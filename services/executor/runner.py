@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -58,6 +59,9 @@ class PlanRunner:
         """Serves ``dispatch``; always ends with Done or Failure (and the ack)."""
         try:
             body = orjson.loads(dispatch.body)
+            client_body = (
+                orjson.loads(dispatch.client_body) if dispatch.client_body else None
+            )
         except orjson.JSONDecodeError:
             await writer.failure(_failure(400, "request body is not valid JSON"), ack)
             return
@@ -74,7 +78,9 @@ class PlanRunner:
                 break
             try:
                 async with asyncio.timeout(remaining):
-                    await self._attempt(dispatch, target, index, body, writer, ack)
+                    await self._attempt(
+                        dispatch, target, index, Bodies(body, client_body), writer, ack
+                    )
                 return
             except UpstreamFailure as upstream_failure:
                 failures.append(upstream_failure)
@@ -115,7 +121,7 @@ class PlanRunner:
         dispatch: dispatch_pb2.Dispatch,
         target: common_pb2.Target,
         index: int,
-        body: dict[str, Any],
+        bodies: Bodies,
         writer: ReplyWriter,
         ack: Ack,
     ) -> None:
@@ -143,13 +149,28 @@ class PlanRunner:
                 retry_after_s=rest if rest != float("inf") else None,
             )
         adapter = self._adapters[WireFormat.from_proto(target.format)]
-        call = self._stream if dispatch.stream else self._unary
+        # Same format on both sides: the client's body and the provider's
+        # events go through untouched (the hub is OpenAI's own format).
+        passthrough = (
+            bodies.client is not None
+            and target.format == dispatch.client_format
+            and target.format != common_pb2.API_FORMAT_OPENAI_CHAT
+        )
+        if dispatch.operation == "count_tokens":
+            call: Call = self._count_tokens
+        else:
+            call = self._stream if dispatch.stream else self._unary
         failure: UpstreamFailure | None = None
         for account in accounts:
             request = adapter.build_request(
-                provider, account, target.model, body, dispatch.stream
+                provider,
+                account,
+                target.model,
+                bodies.hub,
+                dispatch.stream,
+                bodies.client if passthrough else None,
             )
-            writer.started(provider.id, account.id, target.model, index)
+            writer.started(provider.id, account.id, target.model, index, passthrough)
             self._guard.started(account)
             try:
                 await call(provider, adapter, request, writer, ack)
@@ -199,7 +220,7 @@ class PlanRunner:
         ):
             raw = await _read_capped(response, _MAX_RESPONSE_BYTES)
             _raise_for_status(provider, adapter, response, raw)
-        parsed = adapter.parse_response(raw)
+        parsed = adapter.parse_response(raw, request)
         elapsed = time.perf_counter() - started
         metrics.UPSTREAM_LATENCY.labels(provider.id).observe(elapsed)
         await writer.done(
@@ -216,7 +237,7 @@ class PlanRunner:
     ) -> None:
         started = time.perf_counter()
         ttft = 0.0
-        reader = adapter.stream_reader()
+        reader = adapter.stream_reader(request)
         timeout = aiohttp.ClientTimeout(
             sock_connect=self._settings.connect_timeout_s,
             sock_read=self._settings.stream_idle_timeout_s,
@@ -281,6 +302,45 @@ class PlanRunner:
             int(ttft * 1000),
             ack,
         )
+
+    async def _count_tokens(
+        self,
+        provider: ProviderView,
+        adapter: Adapter,
+        request: UpstreamRequest,
+        writer: ReplyWriter,
+        ack: Ack,
+    ) -> None:
+        """Anthropic's own token count; other formats count at the edge."""
+        if adapter.format is not WireFormat.ANTHROPIC or not request.passthrough:
+            raise UpstreamFailure(
+                FailureKind.CLIENT, None, "this provider offers no token count"
+            )
+        body = orjson.loads(request.body)
+        body.pop("stream", None)
+        timeout = aiohttp.ClientTimeout(sock_connect=self._settings.connect_timeout_s)
+        async with self._session.post(
+            request.url + "/count_tokens",
+            data=orjson.dumps(body),
+            headers=request.headers,
+            timeout=timeout,
+        ) as response:
+            raw = await _read_capped(response, _MAX_ERROR_BYTES)
+            _raise_for_status(provider, adapter, response, raw)
+        await writer.done(raw, None, "", 0, 0, ack)
+
+
+@dataclass(frozen=True, slots=True)
+class Bodies:
+    """The hub request, and the client's own body for pass-through targets."""
+
+    hub: dict[str, Any]
+    client: dict[str, Any] | None
+
+
+Call = Callable[
+    [ProviderView, Adapter, UpstreamRequest, ReplyWriter, Ack], Awaitable[None]
+]
 
 
 def _count(provider_id: str, status: int | None) -> None:

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from omniroute.common.v1 import common_pb2 as omniroute_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$omniroute/dispatch/v1/dispatch.proto\x12\x15omniroute.dispatch.v1\x1a omniroute/common/v1/common.proto\"\xd2\x02\n\x08\x44ispatch\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\x04plan\x18\x02 \x03(\x0b\x32\x1b.omniroute.common.v1.Target\x12\x35\n\rclient_format\x18\x03 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12\x0e\n\x06stream\x18\x05 \x01(\x08\x12\x18\n\x10\x64\x65\x61\x64line_unix_ms\x18\x06 \x01(\x03\x12\x30\n\x05trace\x18\x07 \x01(\x0b\x32!.omniroute.common.v1.TraceContext\x12\x12\n\napi_key_id\x18\x08 \x01(\t\x12\x10\n\x08reply_to\x18\t \x01(\t\x12\x13\n\x0bpassthrough\x18\n \x01(\x08\x12\x12\n\nsession_id\x18\x0b \x01(\t\x12\x17\n\x0frequested_model\x18\x0c \x01(\t\"\x88\x02\n\x05Reply\x12\x33\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32\x1f.omniroute.dispatch.v1.AcceptedH\x00\x12\x31\n\x07started\x18\x02 \x01(\x0b\x32\x1e.omniroute.dispatch.v1.StartedH\x00\x12/\n\x06\x63hunks\x18\x03 \x01(\x0b\x32\x1d.omniroute.dispatch.v1.ChunksH\x00\x12+\n\x04\x64one\x18\x04 \x01(\x0b\x32\x1b.omniroute.dispatch.v1.DoneH\x00\x12\x31\n\x07\x66\x61ilure\x18\x05 \x01(\x0b\x32\x1e.omniroute.dispatch.v1.FailureH\x00\x42\x06\n\x04kind\"\x1f\n\x08\x41\x63\x63\x65pted\x12\x13\n\x0b\x65xecutor_id\x18\x01 \x01(\t\"T\n\x07Started\x12\x13\n\x0bprovider_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tfallbacks\x18\x04 \x01(\x05\"\x17\n\x06\x43hunks\x12\r\n\x05items\x18\x01 \x03(\x0c\"\x84\x01\n\x04\x44one\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12)\n\x05usage\x18\x02 \x01(\x0b\x32\x1a.omniroute.common.v1.Usage\x12\x15\n\rfinish_reason\x18\x03 \x01(\t\x12\x1b\n\x13upstream_latency_ms\x18\x04 \x01(\x03\x12\x0f\n\x07ttft_ms\x18\x05 \x01(\x03\"\x8c\x01\n\x07\x46\x61ilure\x12\x0e\n\x06status\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0c\n\x04\x63ode\x18\x04 \x01(\t\x12\x1b\n\x13retry_after_seconds\x18\x05 \x01(\x03\x12\x13\n\x0bprovider_id\x18\x06 \x01(\t\x12\x12\n\nmid_stream\x18\x07 \x01(\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$omniroute/dispatch/v1/dispatch.proto\x12\x15omniroute.dispatch.v1\x1a omniroute/common/v1/common.proto\"\xeb\x02\n\x08\x44ispatch\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\x04plan\x18\x02 \x03(\x0b\x32\x1b.omniroute.common.v1.Target\x12\x35\n\rclient_format\x18\x03 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x0c\n\x04\x62ody\x18\x04 \x01(\x0c\x12\x0e\n\x06stream\x18\x05 \x01(\x08\x12\x18\n\x10\x64\x65\x61\x64line_unix_ms\x18\x06 \x01(\x03\x12\x30\n\x05trace\x18\x07 \x01(\x0b\x32!.omniroute.common.v1.TraceContext\x12\x12\n\napi_key_id\x18\x08 \x01(\t\x12\x10\n\x08reply_to\x18\t \x01(\t\x12\x12\n\nsession_id\x18\x0b \x01(\t\x12\x17\n\x0frequested_model\x18\x0c \x01(\t\x12\x13\n\x0b\x63lient_body\x18\r \x01(\x0c\x12\x11\n\toperation\x18\x0e \x01(\tJ\x04\x08\n\x10\x0b\"\x88\x02\n\x05Reply\x12\x33\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32\x1f.omniroute.dispatch.v1.AcceptedH\x00\x12\x31\n\x07started\x18\x02 \x01(\x0b\x32\x1e.omniroute.dispatch.v1.StartedH\x00\x12/\n\x06\x63hunks\x18\x03 \x01(\x0b\x32\x1d.omniroute.dispatch.v1.ChunksH\x00\x12+\n\x04\x64one\x18\x04 \x01(\x0b\x32\x1b.omniroute.dispatch.v1.DoneH\x00\x12\x31\n\x07\x66\x61ilure\x18\x05 \x01(\x0b\x32\x1e.omniroute.dispatch.v1.FailureH\x00\x42\x06\n\x04kind\"\x1f\n\x08\x41\x63\x63\x65pted\x12\x13\n\x0b\x65xecutor_id\x18\x01 \x01(\t\"i\n\x07Started\x12\x13\n\x0bprovider_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x11\n\tfallbacks\x18\x04 \x01(\x05\x12\x13\n\x0bpassthrough\x18\x05 \x01(\x08\"\x17\n\x06\x43hunks\x12\r\n\x05items\x18\x01 \x03(\x0c\"\x84\x01\n\x04\x44one\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12)\n\x05usage\x18\x02 \x01(\x0b\x32\x1a.omniroute.common.v1.Usage\x12\x15\n\rfinish_reason\x18\x03 \x01(\t\x12\x1b\n\x13upstream_latency_ms\x18\x04 \x01(\x03\x12\x0f\n\x07ttft_ms\x18\x05 \x01(\x03\"\x8c\x01\n\x07\x46\x61ilure\x12\x0e\n\x06status\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0c\n\x04\x63ode\x18\x04 \x01(\t\x12\x1b\n\x13retry_after_seconds\x18\x05 \x01(\x03\x12\x13\n\x0bprovider_id\x18\x06 \x01(\t\x12\x12\n\nmid_stream\x18\x07 \x01(\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,17 +33,17 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'omniroute.dispatch.v1.dispa
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DISPATCH']._serialized_start=98
-  _globals['_DISPATCH']._serialized_end=436
-  _globals['_REPLY']._serialized_start=439
-  _globals['_REPLY']._serialized_end=703
-  _globals['_ACCEPTED']._serialized_start=705
-  _globals['_ACCEPTED']._serialized_end=736
-  _globals['_STARTED']._serialized_start=738
-  _globals['_STARTED']._serialized_end=822
-  _globals['_CHUNKS']._serialized_start=824
-  _globals['_CHUNKS']._serialized_end=847
-  _globals['_DONE']._serialized_start=850
-  _globals['_DONE']._serialized_end=982
-  _globals['_FAILURE']._serialized_start=985
-  _globals['_FAILURE']._serialized_end=1125
+  _globals['_DISPATCH']._serialized_end=461
+  _globals['_REPLY']._serialized_start=464
+  _globals['_REPLY']._serialized_end=728
+  _globals['_ACCEPTED']._serialized_start=730
+  _globals['_ACCEPTED']._serialized_end=761
+  _globals['_STARTED']._serialized_start=763
+  _globals['_STARTED']._serialized_end=868
+  _globals['_CHUNKS']._serialized_start=870
+  _globals['_CHUNKS']._serialized_end=893
+  _globals['_DONE']._serialized_start=896
+  _globals['_DONE']._serialized_end=1028
+  _globals['_FAILURE']._serialized_start=1031
+  _globals['_FAILURE']._serialized_end=1171
 # @@protoc_insertion_point(module_scope)

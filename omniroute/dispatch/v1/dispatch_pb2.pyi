@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Dispatch(_message.Message):
-    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "passthrough", "session_id", "requested_model")
+    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "session_id", "requested_model", "client_body", "operation")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     CLIENT_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -18,9 +18,10 @@ class Dispatch(_message.Message):
     TRACE_FIELD_NUMBER: _ClassVar[int]
     API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     REPLY_TO_FIELD_NUMBER: _ClassVar[int]
-    PASSTHROUGH_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_MODEL_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_BODY_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     plan: _containers.RepeatedCompositeFieldContainer[_common_pb2.Target]
     client_format: _common_pb2.ApiFormat
@@ -30,10 +31,11 @@ class Dispatch(_message.Message):
     trace: _common_pb2.TraceContext
     api_key_id: str
     reply_to: str
-    passthrough: bool
     session_id: str
     requested_model: str
-    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., passthrough: _Optional[bool] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ...) -> None: ...
+    client_body: bytes
+    operation: str
+    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ...) -> None: ...
 
 class Reply(_message.Message):
     __slots__ = ("accepted", "started", "chunks", "done", "failure")
@@ -56,16 +58,18 @@ class Accepted(_message.Message):
     def __init__(self, executor_id: _Optional[str] = ...) -> None: ...
 
 class Started(_message.Message):
-    __slots__ = ("provider_id", "account_id", "model", "fallbacks")
+    __slots__ = ("provider_id", "account_id", "model", "fallbacks", "passthrough")
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     FALLBACKS_FIELD_NUMBER: _ClassVar[int]
+    PASSTHROUGH_FIELD_NUMBER: _ClassVar[int]
     provider_id: str
     account_id: str
     model: str
     fallbacks: int
-    def __init__(self, provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., fallbacks: _Optional[int] = ...) -> None: ...
+    passthrough: bool
+    def __init__(self, provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., fallbacks: _Optional[int] = ..., passthrough: _Optional[bool] = ...) -> None: ...
 
 class Chunks(_message.Message):
     __slots__ = ("items",)

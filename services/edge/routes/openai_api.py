@@ -7,16 +7,15 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.edge.codecs import OpenAIChatCodec
+from services.edge.codecs import OPENAI_CHAT
 
 router = APIRouter()
-_OPENAI_CHAT = OpenAIChatCodec()
 
 
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     """OpenAI Chat Completions, streaming and not, to any configured provider."""
-    response: Response = await request.app.state.chat.handle(request, _OPENAI_CHAT)
+    response: Response = await request.app.state.chat.handle(request, OPENAI_CHAT)
     return response
 
 

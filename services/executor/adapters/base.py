@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from omniroute.common.v1 import common_pb2, config_pb2  # noqa: F401  (re-export types)
+from omniroute.common.v1 import common_pb2
 from omniroute.presets import AuthStyle
 from omniroute.wire.formats import WireFormat
 from services.executor.config_view import AccountView, ProviderView
@@ -16,6 +16,10 @@ class UpstreamRequest:
     url: str
     headers: dict[str, str]
     body: bytes
+    # The provider's model name, echoed in translated answers.
+    model: str = ""
+    # Same format on both sides: answers are passed on as the provider's bytes.
+    passthrough: bool = False
 
 
 @dataclass(slots=True)
@@ -50,11 +54,16 @@ class Adapter(Protocol):
         model: str,
         body: dict[str, Any],
         stream: bool,
-    ) -> UpstreamRequest: ...
+        client_body: dict[str, Any] | None = None,
+    ) -> UpstreamRequest:
+        """The upstream call; ``client_body`` (same format) is sent as is."""
+        ...
 
-    def parse_response(self, raw: bytes) -> UpstreamResponse: ...
+    def parse_response(
+        self, raw: bytes, request: UpstreamRequest
+    ) -> UpstreamResponse: ...
 
-    def stream_reader(self) -> StreamReader: ...
+    def stream_reader(self, request: UpstreamRequest) -> StreamReader: ...
 
     def error_message(self, raw: bytes) -> str: ...
 

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from omniroute.common.v1 import common_pb2
+from omniroute.wire import openai_chat
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.sse import SSEDecoder
 from services.executor.adapters.base import (
@@ -19,24 +20,9 @@ from services.executor.adapters.base import (
     UpstreamResponse,
     auth_headers,
 )
+from services.executor.adapters.usage import usage_from_hub
 from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
-
-
-def usage_from_openai(raw: Any) -> common_pb2.Usage:
-    if not isinstance(raw, dict):
-        return common_pb2.Usage()
-    prompt_details = raw.get("prompt_tokens_details") or {}
-    completion_details = raw.get("completion_tokens_details") or {}
-    prompt = int(raw.get("prompt_tokens") or 0)
-    completion = int(raw.get("completion_tokens") or 0)
-    return common_pb2.Usage(
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=int(raw.get("total_tokens") or prompt + completion),
-        cached_tokens=int(prompt_details.get("cached_tokens") or 0),
-        reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
-    )
 
 
 def openai_error_message(raw: bytes) -> str:
@@ -64,16 +50,17 @@ class OpenAIChatAdapter:
         model: str,
         body: dict[str, Any],
         stream: bool,
+        client_body: dict[str, Any] | None = None,
     ) -> UpstreamRequest:
-        upstream = {**body, "model": model, "stream": stream}
-        if stream and provider.preset.stream_usage_option:
-            # Always metered, whatever the client asked; the edge drops the
-            # usage chunk for clients that did not ask for it.
-            upstream["stream_options"] = {
-                **(body.get("stream_options") or {}),
-                "include_usage": True,
-            }
-        elif not stream:
+        # The hub is this format, so there is no separate pass-through path.
+        upstream = openai_chat.request_from_hub({**body, "stream": stream}, model=model)
+        if provider.preset.kind != "openai":
+            # OpenAI-compatible servers (vLLM, llama.cpp, ...) accept extra
+            # sampling knobs OpenAI does not; keep what the client sent.
+            for key, value in body.items():
+                upstream.setdefault(key, value)
+            upstream.pop("thinking_budget", None)
+        if not (stream and provider.preset.stream_usage_option):
             upstream.pop("stream_options", None)
         return UpstreamRequest(
             url=f"{provider.base_url}/chat/completions",
@@ -83,9 +70,10 @@ class OpenAIChatAdapter:
                 **auth_headers(provider.preset.auth, account.credential),
             },
             body=orjson.dumps(upstream),
+            model=model,
         )
 
-    def parse_response(self, raw: bytes) -> UpstreamResponse:
+    def parse_response(self, raw: bytes, request: UpstreamRequest) -> UpstreamResponse:
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -98,9 +86,9 @@ class OpenAIChatAdapter:
             )
         choices = body["choices"]
         finish = str(choices[0].get("finish_reason") or "") if choices else ""
-        return UpstreamResponse(raw, usage_from_openai(body.get("usage")), finish)
+        return UpstreamResponse(raw, usage_from_hub(body.get("usage")), finish)
 
-    def stream_reader(self) -> OpenAIStreamReader:
+    def stream_reader(self, request: UpstreamRequest) -> OpenAIStreamReader:
         return OpenAIStreamReader()
 
     def error_message(self, raw: bytes) -> str:
@@ -150,7 +138,7 @@ class OpenAIStreamReader:
                     FailureKind.SERVER, 200, openai_error_message(payload)
                 )
             if chunk.get("usage"):
-                self.usage = usage_from_openai(chunk["usage"])
+                self.usage = usage_from_hub(chunk["usage"])
             for choice in chunk.get("choices") or ():
                 if choice.get("finish_reason"):
                     self.finish_reason = str(choice["finish_reason"])

