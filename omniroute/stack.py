@@ -217,6 +217,8 @@ class Stack:
         self.simulator_url = ""
         self.processes: dict[str, Process] = {}
         self.executor_ops_ports: dict[str, int] = {}
+        # Extra replicas ("cache-2"): (service port, ops port).
+        self.replica_ports: dict[str, tuple[int, int]] = {}
         self.api_key = ""
         self.admin_key = ""
         self._env: dict[str, str] = {}
@@ -250,6 +252,10 @@ class Stack:
         """Starts ``name`` (admin, router, cache, executor-N, edge) and waits for it."""
         kind = name.split("-", 1)[0]
         env = dict(self._env)
+        if kind == "cache" and name != "cache":
+            # An extra cache replica on ports of its own, sharing Redis.
+            ports = self.replica_ports.setdefault(name, (free_port(), free_port()))
+            env["CACHE_PORT"], env["CACHE_OPS_PORT"] = (str(p) for p in ports)
         if kind == "executor":
             port = self.executor_ops_ports.get(name) or free_port()
             self.executor_ops_ports[name] = port
@@ -381,6 +387,8 @@ class Stack:
         }
         if kind == "executor":
             return http_ok(f"http://127.0.0.1:{self.executor_ops_ports[name]}/healthz")
+        if name in self.replica_ports:
+            return http_ok(f"http://127.0.0.1:{self.replica_ports[name][1]}/healthz")
         return http_ok(urls[kind])
 
 

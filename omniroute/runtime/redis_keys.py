@@ -154,3 +154,23 @@ class RedisKeys:
     # Shuffled deck of a strict-random combo's members.
     def combo_deck(self, combo: str) -> str:
         return f"{self.prefix}deck:{combo}"
+
+    # Semantic cache entry: hash (partition, vector, response); TTL from the
+    # cache settings.
+    def cache_semantic(self, entry_id: str) -> str:
+        return f"{self.prefix}cache:semantic:{entry_id}"
+
+    # Stream announcing every semantic entry (id, partition, vector) so every
+    # cache replica indexes it; capped near the entry bound.
+    @property
+    def cache_semantic_stream(self) -> str:
+        return f"{self.prefix}cache:semantic:log"
+
+    # Idempotency record: hash (state, status, body, headers); TTL the window.
+    def idempotency(self, scope: str, key: str) -> str:
+        return f"{self.prefix}idem:{scope}:{key}"
+
+    @property
+    def idempotency_pattern(self) -> str:
+        return f"{self.prefix}idem:*"
+

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-_TRANSPORT_FIELDS = frozenset(
+TRANSPORT_FIELDS = frozenset(
     {"model", "stream", "stream_options", "user", "metadata", "store", "service_tier"}
 )
 
@@ -26,9 +26,9 @@ def exact_key(scope: str, model: str, request: dict[str, Any]) -> str:
         "scope": scope,
         "model": model,
         "request": {
-            key: _normalise_messages(value) if key == "messages" else value
+            key: normalise_messages(value) if key == "messages" else value
             for key, value in request.items()
-            if key not in _TRANSPORT_FIELDS
+            if key not in TRANSPORT_FIELDS
         },
     }
     return hashlib.sha256(
@@ -36,7 +36,7 @@ def exact_key(scope: str, model: str, request: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def _normalise_messages(messages: Any) -> Any:
+def normalise_messages(messages: Any) -> Any:
     if not isinstance(messages, list):
         return messages
     return [_normalise_message(m) for m in messages]

@@ -23,8 +23,9 @@ from services.edge.admin_proxy import AdminProxy
 from services.edge.auth import KeyRing
 from services.edge.backlog import BacklogMonitor
 from services.edge.cache_client import CacheClient
-from services.edge.chat import ChatPipeline, new_request_id
+from services.edge.chat import ChatPipeline
 from services.edge.dispatcher import Dispatcher
+from services.edge.exchange import new_request_id
 from services.edge.planner import Planner
 from services.edge.routes import (
     admin,
@@ -84,6 +85,7 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             planner,
             backlog,
         )
+        follower.add_listener(app.state.chat.configure)
         await follower.start()
         routes.start()
         usage.start()

