@@ -17,6 +17,8 @@ class AuthStyle(StrEnum):
     BEARER = "bearer"  # Authorization: Bearer <key>
     X_API_KEY = "x-api-key"  # Anthropic family
     GOOG_API_KEY = "x-goog-api-key"  # Gemini
+    TOKEN = "token"  # Deepgram: Authorization: Token <key>
+    RAW = "raw"  # AssemblyAI: Authorization: <key>
     NONE = "none"  # local servers
 
 
@@ -28,6 +30,9 @@ class Preset:
     auth: AuthStyle = AuthStyle.BEARER
     aliases: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    embedding_models: tuple[str, ...] = ()
+    image_models: tuple[str, ...] = ()
+    transcription_models: tuple[str, ...] = ()
     # Whether the provider accepts stream_options.include_usage.
     stream_usage_option: bool = True
     key_required: bool = True
@@ -80,6 +85,29 @@ PRESETS: dict[str, Preset] = {
             WireFormat.OPENAI_CHAT,
             "",
             key_required=False,
+        ),
+        Preset(
+            "deepgram",
+            WireFormat.OPENAI_CHAT,
+            "https://api.deepgram.com",
+            auth=AuthStyle.TOKEN,
+            transcription_models=("nova-3", "nova-2"),
+        ),
+        Preset(
+            "assemblyai",
+            WireFormat.OPENAI_CHAT,
+            "https://api.assemblyai.com",
+            auth=AuthStyle.RAW,
+            transcription_models=("best", "nano", "universal"),
+        ),
+        # Built in: all-MiniLM-L6-v2 run by the executor itself, offline.
+        Preset(
+            "local",
+            WireFormat.OPENAI_CHAT,
+            "local://",
+            auth=AuthStyle.NONE,
+            key_required=False,
+            embedding_models=("all-minilm-l6-v2",),
         ),
     )
 }

@@ -18,22 +18,31 @@ class Price:
     input: float
     output: float
     cached_input: float = 0.0
+    # Image models: USD per image generated.
+    per_image: float = 0.0
+    # Transcription models: USD per minute of audio.
+    per_minute: float = 0.0
 
     @property
     def blended(self) -> float:
         """One number to compare models by: prompts are usually longer than answers."""
         return (3 * self.input + self.output) / 4
 
-    def cost(self, usage: common_pb2.Usage) -> float:
+    def cost(self, usage: common_pb2.Usage, units: float = 0.0, kind: str = "chat") -> float:
         cached = min(usage.cached_tokens, usage.prompt_tokens)
         fresh = usage.prompt_tokens - cached
         cached_price = self.cached_input or self.input
-        return (
+        tokens = (
             fresh * self.input
             + cached * cached_price
             + usage.cache_creation_tokens * self.input
             + usage.completion_tokens * self.output
         ) / 1_000_000
+        if kind == "images":
+            return tokens + units * self.per_image
+        if kind == "audio":
+            return tokens + units / 60 * self.per_minute
+        return tokens
 
 
 BUILT_IN: dict[str, Price] = {
@@ -63,6 +72,17 @@ BUILT_IN: dict[str, Price] = {
     "grok-4": Price(3.00, 15.00, 0.75),
     "text-embedding-3-small": Price(0.02, 0.0),
     "text-embedding-3-large": Price(0.13, 0.0),
+    # The bundled local model costs nothing but CPU.
+    "all-minilm-l6-v2": Price(0.0, 0.0),
+    "dall-e-3": Price(0.0, 0.0, per_image=0.04),
+    "gpt-image-1": Price(5.00, 40.00, per_image=0.042),
+    "whisper-1": Price(0.0, 0.0, per_minute=0.006),
+    "gpt-4o-transcribe": Price(2.50, 10.00, per_minute=0.006),
+    "nova-3": Price(0.0, 0.0, per_minute=0.0043),
+    "nova-2": Price(0.0, 0.0, per_minute=0.0043),
+    "best": Price(0.0, 0.0, per_minute=0.0062),
+    "universal": Price(0.0, 0.0, per_minute=0.0025),
+    "nano": Price(0.0, 0.0, per_minute=0.002),
 }
 
 
@@ -86,6 +106,13 @@ class PriceBook:
             price = self._any_provider.get(model.rsplit("/", 1)[1])
         return price
 
-    def cost(self, provider: str, model: str, usage: common_pb2.Usage) -> float | None:
+    def cost(
+        self,
+        provider: str,
+        model: str,
+        usage: common_pb2.Usage,
+        units: float = 0.0,
+        kind: str = "chat",
+    ) -> float | None:
         price = self.lookup(provider, model)
-        return None if price is None else price.cost(usage)
+        return None if price is None else price.cost(usage, units, kind)

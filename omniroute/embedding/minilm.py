@@ -220,6 +220,10 @@ class MiniLMEncoder:
             num_heads=num_heads,
         )
 
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of ``text`` as the model sees it (truncated to its maximum)."""
+        return list(self._tokenizer.encode(text).ids)
+
     def encode(self, texts: Sequence[str]) -> Float32Array:
         """Embed ``texts``; returns a float32 array of shape (len(texts), 384).
 

@@ -43,11 +43,18 @@ def build_table(
     servers: dict[str, list[config_pb2.Provider]] = defaultdict(list)
     for provider in providers:
         _add_prefixes(table, provider)
-        for model in provider.models:
-            servers[model].append(provider)
-            table.models.add(
-                id=f"{provider.id}/{model}", owned_by=provider.id, type="chat"
-            )
+        for kind, models in (
+            ("chat", provider.models),
+            ("embedding", provider.embedding_models),
+            ("image", provider.image_models),
+            ("audio", provider.transcription_models),
+        ):
+            for model in models:
+                if provider not in servers[model]:
+                    servers[model].append(provider)
+                table.models.add(
+                    id=f"{provider.id}/{model}", owned_by=provider.id, type=kind
+                )
     for model, candidates in servers.items():
         if len(candidates) == 1:
             table.routes[model].CopyFrom(model_route(model, candidates[0], model))

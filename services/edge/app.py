@@ -25,12 +25,14 @@ from services.edge.backlog import BacklogMonitor
 from services.edge.cache_client import CacheClient
 from services.edge.chat import ChatPipeline
 from services.edge.dispatcher import Dispatcher
-from services.edge.exchange import new_request_id
+from services.edge.exchange import Recorder, new_request_id
+from services.edge.media import MediaPipeline
 from services.edge.planner import Planner
 from services.edge.routes import (
     admin,
     anthropic_api,
     gemini_api,
+    media_api,
     ollama_api,
     openai_api,
     ops,
@@ -74,16 +76,21 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         app.state.planner = planner
         app.state.dispatcher = dispatcher
         app.state.redis_keys = keys
+        recorder = Recorder(usage, lambda: routes.known_models)
+        follower.add_listener(recorder.configure)
         app.state.chat = ChatPipeline(
             settings,
             key_ring,
             routes,
             cache,
             dispatcher,
-            usage,
             keys,
             planner,
             backlog,
+            recorder,
+        )
+        app.state.media = MediaPipeline(
+            settings, key_ring, routes, dispatcher, keys, planner, backlog, recorder
         )
         follower.add_listener(app.state.chat.configure)
         await follower.start()
@@ -119,6 +126,7 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         responses_api,
         gemini_api,
         ollama_api,
+        media_api,
         providers_api,
         ops,
         admin,  # last: its /api/* catch-all must not shadow Ollama's /api/chat

@@ -22,7 +22,6 @@ from omniroute.cache.v1 import cache_pb2
 from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import GatewayError
-from omniroute.pricing import PriceBook
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
@@ -37,6 +36,7 @@ from services.edge.dispatcher import Dispatcher, ReplyStream
 from services.edge.exchange import (
     Exchange,
     Recorder,
+    collect_answer,
     failure_error,
     new_request_id,
     session_id,
@@ -47,7 +47,6 @@ from services.edge.progress import INTERVAL_S, ProgressTicker
 from services.edge.relay import relay
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
-from services.edge.usage_events import UsagePublisher
 
 IDEMPOTENT_HEADER = "X-OmniRoute-Idempotent"
 # Headers a replayed idempotent answer repeats.
@@ -62,10 +61,10 @@ class ChatPipeline:
         routes: RoutingTableWatcher,
         cache: CacheClient,
         dispatcher: Dispatcher,
-        usage: UsagePublisher,
         redis_keys: RedisKeys,
         planner: Planner,
         backlog: BacklogMonitor,
+        recorder: Recorder,
     ) -> None:
         self._settings = settings
         self._keys = keys
@@ -75,13 +74,12 @@ class ChatPipeline:
         self._redis_keys = redis_keys
         self._planner = planner
         self._backlog = backlog
-        self._recorder = Recorder(usage, lambda: routes.known_models)
+        self._recorder = recorder
         self.cache_policy = CachePolicy()
 
     def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
-        """Follows the gateway settings and prices of each new snapshot."""
+        """Follows the gateway settings of each new snapshot."""
         self.cache_policy = CachePolicy.from_settings(snapshot.settings)
-        self._recorder.prices = PriceBook(snapshot.prices)
 
     def authenticate(self, request: Request) -> Caller:
         return self._keys.authenticate(request.headers, request.query_params)
@@ -188,7 +186,7 @@ class ChatPipeline:
 
         if exchange.stream:
             return await self._stream(request, exchange, hub, replies, cacheable, store)
-        answer = await self._unary(exchange, replies)
+        answer = await collect_answer(exchange, replies)
         store(exchange, answer)
         self._recorder.record(exchange, 200)
         return Response(
@@ -224,18 +222,6 @@ class ChatPipeline:
         return Response(
             frames, media_type=exchange.codec.stream_media_type, headers=headers
         )
-
-    async def _unary(self, exchange: Exchange, replies: ReplyStream) -> bytes:
-        async for reply in replies:
-            kind = reply.WhichOneof("kind")
-            if kind == "started":
-                exchange.started = reply.started
-            elif kind == "done":
-                exchange.finish(reply.done)
-                return reply.done.body
-            elif kind == "failure":
-                raise failure_error(reply.failure)
-        raise AssertionError("unreachable: replies end with done or failure")
 
     async def _stream(
         self,

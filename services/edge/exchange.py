@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from omniroute.common.v1 import common_pb2
+from omniroute.common.v1 import common_pb2, config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import GatewayError, error_for_status
 from omniroute.events.v1 import events_pb2
@@ -22,6 +22,7 @@ from omniroute.pricing import PriceBook
 from services.edge import metrics
 from services.edge.auth import Caller
 from services.edge.codecs import Codec
+from services.edge.dispatcher import ReplyStream
 from services.edge.usage_events import UsagePublisher
 
 
@@ -59,6 +60,9 @@ class Exchange:
     status: int = 200
     error: str = ""
     recorded: bool = False
+    # "chat", "embeddings", "images" or "audio"; units are images or seconds.
+    kind: str = "chat"
+    units: float = 0.0
 
     @property
     def provider(self) -> str:
@@ -71,6 +75,7 @@ class Exchange:
     def finish(self, done: dispatch_pb2.Done) -> None:
         self.usage = done.usage
         self.upstream_ms = float(done.upstream_latency_ms)
+        self.units = done.units
 
     def fail(self, err: GatewayError) -> None:
         self.status, self.error = err.status, err.message
@@ -85,6 +90,20 @@ class Exchange:
             if self.started.fallbacks:
                 headers["X-OmniRoute-Fallback-Attempts"] = str(self.started.fallbacks)
         return headers
+
+
+async def collect_answer(exchange: Exchange, replies: ReplyStream) -> bytes:
+    """The whole answer of a non-streaming dispatch (raises its failure)."""
+    async for reply in replies:
+        kind = reply.WhichOneof("kind")
+        if kind == "started":
+            exchange.started = reply.started
+        elif kind == "done":
+            exchange.finish(reply.done)
+            return reply.done.body
+        elif kind == "failure":
+            raise failure_error(reply.failure)
+    raise AssertionError("unreachable: replies end with done or failure")
 
 
 def failure_error(failure: dispatch_pb2.Failure) -> GatewayError:
@@ -110,6 +129,9 @@ class Recorder:
         self._known_models = known_models
         self.prices = PriceBook()
 
+    def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
+        self.prices = PriceBook(snapshot.prices)
+
     def record(self, exchange: Exchange, status: int | None = None) -> None:
         """Metrics and the usage event of ``exchange``, once."""
         if exchange.recorded:
@@ -131,7 +153,11 @@ class Recorder:
         cost = -1.0
         if started is not None and exchange.usage is not None:
             priced = self.prices.cost(
-                started.provider_id, started.model, exchange.usage
+                started.provider_id,
+                started.model,
+                exchange.usage,
+                exchange.units,
+                exchange.kind,
             )
             cost = -1.0 if priced is None else priced
         if exchange.cache:
@@ -158,7 +184,8 @@ class Recorder:
                 error_message=exchange.error[:1000],
                 cost_usd=cost,
                 session_id=exchange.session_id,
-                kind="chat",
+                kind=exchange.kind,
+                units=exchange.units,
             )
         )
 

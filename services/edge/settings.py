@@ -17,6 +17,10 @@ class EdgeSettings(ServiceSettings):
     max_body_bytes: int = Field(
         32 * 1024 * 1024, ge=1024, validation_alias=env("MAX_BODY_BYTES")
     )
+    # Speech files above this size get a 413 (OpenAI's own limit).
+    max_audio_bytes: int = Field(
+        25 * 1024 * 1024, ge=1024, validation_alias=env("MAX_AUDIO_BYTES")
+    )
     # How long a request may take end to end (the executor gets the same deadline).
     request_timeout_s: float = Field(
         600.0, gt=0, validation_alias=env("REQUEST_TIMEOUT_S")

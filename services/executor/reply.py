@@ -73,6 +73,7 @@ class ReplyWriter:
         upstream_latency_ms: int,
         ttft_ms: int,
         then: Callable[[Pipeline], None] | None = None,
+        units: float = 0.0,
     ) -> None:
         self._pending.append(
             dispatch_pb2.Reply(
@@ -82,6 +83,7 @@ class ReplyWriter:
                     finish_reason=finish_reason,
                     upstream_latency_ms=upstream_latency_ms,
                     ttft_ms=ttft_ms,
+                    units=units,
                 )
             )
         )

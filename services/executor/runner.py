@@ -26,8 +26,9 @@ from omniroute.wire.formats import WireFormat
 from services.executor import metrics
 from services.executor.adapters.base import Adapter, UpstreamRequest
 from services.executor.classify import FailureKind, UpstreamFailure, classify_status
-from services.executor.config_view import ConfigView, ProviderView
+from services.executor.config_view import AccountView, ConfigView, ProviderView
 from services.executor.guard import ACCOUNT_SCOPED, Guard
+from services.executor.media.calls import OPERATIONS, MediaCalls
 from services.executor.reply import ReplyWriter
 from services.executor.settings import ExecutorSettings
 
@@ -49,6 +50,7 @@ class PlanRunner:
     ) -> None:
         self._config = config
         self._guard = guard
+        self._media = MediaCalls(session, settings.transcription_timeout_s)
         self._session = session
         self._adapters = adapters
         self._settings = settings
@@ -148,32 +150,12 @@ class PlanRunner:
                 f"every account of '{provider.id}' is cooling down or disabled",
                 retry_after_s=rest if rest != float("inf") else None,
             )
-        adapter = self._adapters[WireFormat.from_proto(target.format)]
-        # Same format on both sides: the client's body and the provider's
-        # events go through untouched (the hub is OpenAI's own format).
-        passthrough = (
-            bodies.client is not None
-            and target.format == dispatch.client_format
-            and target.format != common_pb2.API_FORMAT_OPENAI_CHAT
-        )
-        if dispatch.operation == "count_tokens":
-            call: Call = self._count_tokens
-        else:
-            call = self._stream if dispatch.stream else self._unary
+        serve = self._server(dispatch, target, index, bodies, provider, writer, ack)
         failure: UpstreamFailure | None = None
         for account in accounts:
-            request = adapter.build_request(
-                provider,
-                account,
-                target.model,
-                bodies.hub,
-                dispatch.stream,
-                bodies.client if passthrough else None,
-            )
-            writer.started(provider.id, account.id, target.model, index, passthrough)
             self._guard.started(account)
             try:
-                await call(provider, adapter, request, writer, ack)
+                await serve(account)
             except UpstreamFailure as exc:
                 failure = exc
             except TimeoutError:
@@ -201,6 +183,59 @@ class PlanRunner:
                 break  # provider-level or mid-stream: no other account helps
         assert failure is not None
         raise failure
+
+    def _server(
+        self,
+        dispatch: dispatch_pb2.Dispatch,
+        target: common_pb2.Target,
+        index: int,
+        bodies: Bodies,
+        provider: ProviderView,
+        writer: ReplyWriter,
+        ack: Ack,
+    ) -> Callable[[AccountView], Awaitable[None]]:
+        """How one account of ``provider`` serves this dispatch."""
+        if dispatch.operation in OPERATIONS:
+
+            async def media(account: AccountView) -> None:
+                writer.started(provider.id, account.id, target.model, index)
+                started = time.perf_counter()
+                async with asyncio.timeout(self._guard.resilience.target_timeout_s):
+                    answer = await self._media.run(
+                        dispatch, provider, account, target.model, bodies.client or {}
+                    )
+                elapsed_ms = int((time.perf_counter() - started) * 1000)
+                await writer.done(
+                    answer.body, answer.usage, "", elapsed_ms, 0, ack, answer.units
+                )
+
+            return media
+        adapter = self._adapters[WireFormat.from_proto(target.format)]
+        # Same format on both sides: the client's body and the provider's
+        # events go through untouched (the hub is OpenAI's own format).
+        passthrough = (
+            bodies.client is not None
+            and target.format == dispatch.client_format
+            and target.format != common_pb2.API_FORMAT_OPENAI_CHAT
+        )
+        if dispatch.operation == "count_tokens":
+            call: Call = self._count_tokens
+        else:
+            call = self._stream if dispatch.stream else self._unary
+
+        async def chat(account: AccountView) -> None:
+            request = adapter.build_request(
+                provider,
+                account,
+                target.model,
+                bodies.hub,
+                dispatch.stream,
+                bodies.client if passthrough else None,
+            )
+            writer.started(provider.id, account.id, target.model, index, passthrough)
+            await call(provider, adapter, request, writer, ack)
+
+        return chat
 
     async def _unary(
         self,

@@ -35,3 +35,7 @@ class ExecutorSettings(ServiceSettings):
     # is taken over by another executor.
     reclaim_idle_ms: int = Field(3000, ge=100, validation_alias=env("RECLAIM_IDLE_MS"))
     drain_timeout_s: float = Field(30.0, ge=0, validation_alias=env("DRAIN_TIMEOUT_S"))
+    # An asynchronous transcription (AssemblyAI) gives up after this: 504.
+    transcription_timeout_s: float = Field(
+        120.0, gt=0, validation_alias=env("TRANSCRIPTION_TIMEOUT_S")
+    )

@@ -118,7 +118,7 @@ class ModelPrice(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., input: _Optional[float] = ..., output: _Optional[float] = ..., cached_input: _Optional[float] = ...) -> None: ...
 
 class Provider(_message.Message):
-    __slots__ = ("id", "kind", "format", "base_url", "aliases", "accounts", "models", "enabled", "display_name", "headers")
+    __slots__ = ("id", "kind", "format", "base_url", "aliases", "accounts", "models", "enabled", "display_name", "headers", "embedding_models", "image_models", "transcription_models")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -136,6 +136,9 @@ class Provider(_message.Message):
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     HEADERS_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_MODELS_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_MODELS_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPTION_MODELS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: str
     format: _common_pb2.ApiFormat
@@ -146,7 +149,10 @@ class Provider(_message.Message):
     enabled: bool
     display_name: str
     headers: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., base_url: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., models: _Optional[_Iterable[str]] = ..., enabled: _Optional[bool] = ..., display_name: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    embedding_models: _containers.RepeatedScalarFieldContainer[str]
+    image_models: _containers.RepeatedScalarFieldContainer[str]
+    transcription_models: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., base_url: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., models: _Optional[_Iterable[str]] = ..., enabled: _Optional[bool] = ..., display_name: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., embedding_models: _Optional[_Iterable[str]] = ..., image_models: _Optional[_Iterable[str]] = ..., transcription_models: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Account(_message.Message):
     __slots__ = ("id", "name", "sealed_credential", "priority", "enabled")

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Dispatch(_message.Message):
-    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "session_id", "requested_model", "client_body", "operation")
+    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "session_id", "requested_model", "client_body", "operation", "payload", "payload_type", "payload_name")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     CLIENT_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,9 @@ class Dispatch(_message.Message):
     REQUESTED_MODEL_FIELD_NUMBER: _ClassVar[int]
     CLIENT_BODY_FIELD_NUMBER: _ClassVar[int]
     OPERATION_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_NAME_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     plan: _containers.RepeatedCompositeFieldContainer[_common_pb2.Target]
     client_format: _common_pb2.ApiFormat
@@ -35,7 +38,10 @@ class Dispatch(_message.Message):
     requested_model: str
     client_body: bytes
     operation: str
-    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ...) -> None: ...
+    payload: bytes
+    payload_type: str
+    payload_name: str
+    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., payload_name: _Optional[str] = ...) -> None: ...
 
 class Reply(_message.Message):
     __slots__ = ("accepted", "started", "chunks", "done", "failure")
@@ -78,18 +84,20 @@ class Chunks(_message.Message):
     def __init__(self, items: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class Done(_message.Message):
-    __slots__ = ("body", "usage", "finish_reason", "upstream_latency_ms", "ttft_ms")
+    __slots__ = ("body", "usage", "finish_reason", "upstream_latency_ms", "ttft_ms", "units")
     BODY_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
     UPSTREAM_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     TTFT_MS_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
     body: bytes
     usage: _common_pb2.Usage
     finish_reason: str
     upstream_latency_ms: int
     ttft_ms: int
-    def __init__(self, body: _Optional[bytes] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., finish_reason: _Optional[str] = ..., upstream_latency_ms: _Optional[int] = ..., ttft_ms: _Optional[int] = ...) -> None: ...
+    units: float
+    def __init__(self, body: _Optional[bytes] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., finish_reason: _Optional[str] = ..., upstream_latency_ms: _Optional[int] = ..., ttft_ms: _Optional[int] = ..., units: _Optional[float] = ...) -> None: ...
 
 class Failure(_message.Message):
     __slots__ = ("status", "message", "type", "code", "retry_after_seconds", "provider_id", "mid_stream")

@@ -6,6 +6,8 @@ prefix names another provider is a 400 rather than a silent reroute.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,9 +18,8 @@ from services.edge.codecs import OPENAI_CHAT
 router = APIRouter()
 
 
-@router.post("/v1/providers/{provider}/chat/completions")
-async def provider_chat(request: Request, provider: str) -> Response:
-    """OpenAI Chat Completions pinned to one provider."""
+def provider_pin(request: Request, provider: str) -> Callable[[str], str]:
+    """A model rewrite that pins requests to ``provider`` (400 if unknown)."""
     table = request.app.state.routes.table
     prefixes = table.prefixes if table is not None else {}
     if provider not in prefixes:
@@ -37,5 +38,12 @@ async def provider_chat(request: Request, provider: str) -> Response:
             )
         return model
 
+    return pin
+
+
+@router.post("/v1/providers/{provider}/chat/completions")
+async def provider_chat(request: Request, provider: str) -> Response:
+    """OpenAI Chat Completions pinned to one provider."""
+    pin = provider_pin(request, provider)
     response: Response = await request.app.state.chat.handle(request, OPENAI_CHAT, pin)
     return response

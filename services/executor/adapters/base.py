@@ -75,4 +75,8 @@ def auth_headers(style: AuthStyle, credential: str) -> dict[str, str]:
         return {"x-api-key": credential}
     if style is AuthStyle.GOOG_API_KEY:
         return {"x-goog-api-key": credential}
+    if style is AuthStyle.TOKEN:
+        return {"Authorization": f"Token {credential}"}
+    if style is AuthStyle.RAW:
+        return {"Authorization": credential}
     return {"Authorization": f"Bearer {credential}"}

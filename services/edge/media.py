@@ -1,0 +1,207 @@
+"""Embeddings, image generation and transcription at the edge.
+
+Same keys, plans, fallback and metering as chat: the request is validated
+here (a clear 400, a 413 for an oversized upload), dispatched with its
+operation, and the executor's whole answer is returned in OpenAI's shape.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
+from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.errors import BadRequest, GatewayError, PayloadTooLarge
+from omniroute.runtime.redis_keys import RedisKeys
+from services.edge.auth import KeyRing
+from services.edge.backlog import BacklogMonitor
+from services.edge.body import parse_json_object, read_body
+from services.edge.codecs import OPENAI_CHAT
+from services.edge.dispatcher import Dispatcher
+from services.edge.exchange import Exchange, Recorder, collect_answer, new_request_id
+from services.edge.planner import Planner
+from services.edge.routing_client import RoutingTableWatcher
+from services.edge.settings import EdgeSettings
+
+ModelRewrite = Callable[[str], str] | None
+_FORMATS = ", ".join(f.name for f in SUPPORTED)
+
+
+class MediaPipeline:
+    def __init__(
+        self,
+        settings: EdgeSettings,
+        keys: KeyRing,
+        routes: RoutingTableWatcher,
+        dispatcher: Dispatcher,
+        redis_keys: RedisKeys,
+        planner: Planner,
+        backlog: BacklogMonitor,
+        recorder: Recorder,
+    ) -> None:
+        self._settings = settings
+        self._keys = keys
+        self._routes = routes
+        self._dispatcher = dispatcher
+        self._redis_keys = redis_keys
+        self._planner = planner
+        self._backlog = backlog
+        self._recorder = recorder
+
+    async def embeddings(
+        self, request: Request, rewrite: ModelRewrite = None
+    ) -> Response:
+        """``POST /v1/embeddings``."""
+
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            body = await self._json(request)
+            raw = body.get("input")
+            if not (isinstance(raw, str) or (isinstance(raw, list) and raw)):
+                raise BadRequest(
+                    "input: a string or a non-empty list of inputs", param="input"
+                )
+            return body
+
+        return await self._serve(request, "embeddings", parse, rewrite)
+
+    async def images(self, request: Request, rewrite: ModelRewrite = None) -> Response:
+        """``POST /v1/images/generations``."""
+
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            body = await self._json(request)
+            if not isinstance(body.get("prompt"), str) or not body["prompt"].strip():
+                raise BadRequest(
+                    "prompt: a non-empty string is required", param="prompt"
+                )
+            n = body.get("n", 1)
+            if not isinstance(n, int) or not 1 <= n <= 10:
+                raise BadRequest("n: an integer from 1 to 10", param="n")
+            if body.get("response_format", "url") not in ("url", "b64_json"):
+                raise BadRequest(
+                    "response_format: 'url' or 'b64_json'", param="response_format"
+                )
+            return body
+
+        return await self._serve(request, "images", parse, rewrite)
+
+    async def transcriptions(self, request: Request) -> Response:
+        """``POST /v1/audio/transcriptions`` (multipart: ``file``, ``model``)."""
+        limit = self._settings.max_audio_bytes
+
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit + 64 * 1024:
+                raise _too_large(limit)
+            if not request.headers.get("content-type", "").startswith(
+                "multipart/form-data"
+            ):
+                raise BadRequest(
+                    "send multipart/form-data with a 'file' and a 'model' field",
+                    param="file",
+                )
+            async with request.form(
+                max_files=1, max_fields=20, max_part_size=limit + 1
+            ) as form:
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile):
+                    raise BadRequest("file: an audio file is required", param="file")
+                data = await upload.read(limit + 1)
+                fields = {k: v for k, v in form.items() if isinstance(v, str)}
+                filename = upload.filename or "audio"
+            if len(data) > limit:
+                raise _too_large(limit)
+            fmt = sniff_audio(data)
+            if fmt is None:
+                raise BadRequest(
+                    f"file: '{filename}' is not audio ({describe_bytes(data)}); "
+                    f"send {_FORMATS}",
+                    param="file",
+                    code="invalid_audio",
+                )
+            exchange.units = 0.0
+            return {**fields, "_payload": (data, fmt.mime, filename)}
+
+        return await self._serve(request, "transcription", parse, None)
+
+    async def _json(self, request: Request) -> dict[str, Any]:
+        return parse_json_object(
+            await read_body(request, self._settings.max_body_bytes)
+        )
+
+    async def _serve(
+        self,
+        request: Request,
+        operation: str,
+        parse: Callable[[Exchange], Any],
+        rewrite: ModelRewrite,
+    ) -> Response:
+        exchange = Exchange(new_request_id(), request.url.path, OPENAI_CHAT)
+        exchange.kind = "audio" if operation == "transcription" else operation
+        request.state.exchange = exchange
+        try:
+            return await self._dispatch(request, exchange, operation, parse, rewrite)
+        except GatewayError as err:
+            exchange.fail(err)
+            self._recorder.record(exchange)
+            raise
+
+    async def _dispatch(
+        self,
+        request: Request,
+        exchange: Exchange,
+        operation: str,
+        parse: Callable[[Exchange], Any],
+        rewrite: ModelRewrite,
+    ) -> Response:
+        caller = self._keys.authenticate(request.headers, request.query_params)
+        exchange.caller = caller
+        body: dict[str, Any] = await parse(exchange)
+        payload, payload_type, payload_name = body.pop("_payload", (b"", "", ""))
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise BadRequest("model: a model name is required", param="model")
+        if rewrite is not None:
+            model = body["model"] = rewrite(model)
+        exchange.requested_model = model
+        table, route = self._routes.resolve(model)
+        caller.check_model(model)
+        self._backlog.admit()
+        plan = await self._planner.plan(table, route)
+        replies = await self._dispatcher.submit(
+            dispatch_pb2.Dispatch(
+                request_id=exchange.request_id,
+                plan=plan,
+                client_format=OPENAI_CHAT.format.to_proto(),
+                body=b"{}",
+                client_body=orjson.dumps(body),
+                deadline_unix_ms=int(
+                    (time.time() + self._settings.request_timeout_s) * 1000
+                ),
+                api_key_id=caller.key_id,
+                reply_to=self._redis_keys.reply(exchange.request_id),
+                requested_model=model,
+                operation=operation,
+                payload=payload,
+                payload_type=payload_type,
+                payload_name=payload_name,
+            )
+        )
+        answer = await collect_answer(exchange, replies)
+        self._recorder.record(exchange, 200)
+        return Response(
+            answer, media_type="application/json", headers=exchange.headers()
+        )
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"file: larger than {limit // (1024 * 1024)} MiB (MAX_AUDIO_BYTES)",
+        param="file",
+    )

@@ -1,0 +1,74 @@
+"""Embeddings, image generation and speech-to-text endpoints (OpenAI shapes)."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from services.edge.routes.providers_api import provider_pin
+
+router = APIRouter()
+
+
+def _models(request: Request, kind: str) -> Response:
+    request.app.state.chat.authenticate(request)
+    table = request.app.state.routes.table
+    data = [
+        {"id": m.id, "object": "model", "created": m.created, "owned_by": m.owned_by}
+        for m in (table.models if table is not None else ())
+        if m.type == kind
+    ]
+    return Response(
+        orjson.dumps({"object": "list", "data": data}), media_type="application/json"
+    )
+
+
+@router.post("/v1/embeddings")
+async def embeddings(request: Request) -> Response:
+    """OpenAI embeddings: string or list input, float or base64, dimensions."""
+    response: Response = await request.app.state.media.embeddings(request)
+    return response
+
+
+@router.get("/v1/embeddings")
+async def embedding_models(request: Request) -> Response:
+    """The embedding models the gateway can route."""
+    return _models(request, "embedding")
+
+
+@router.post("/v1/images/generations")
+async def images(request: Request) -> Response:
+    """OpenAI image generation (``url`` or ``b64_json`` answers)."""
+    response: Response = await request.app.state.media.images(request)
+    return response
+
+
+@router.get("/v1/images/generations")
+async def image_models(request: Request) -> Response:
+    """The image models the gateway can route."""
+    return _models(request, "image")
+
+
+@router.post("/v1/audio/transcriptions")
+async def transcriptions(request: Request) -> Response:
+    """Speech to text: multipart ``file`` and ``model`` (e.g. ``deepgram/nova-3``)."""
+    response: Response = await request.app.state.media.transcriptions(request)
+    return response
+
+
+@router.post("/v1/providers/{provider}/embeddings")
+async def provider_embeddings(request: Request, provider: str) -> Response:
+    """Embeddings pinned to one provider."""
+    pin = provider_pin(request, provider)
+    response: Response = await request.app.state.media.embeddings(request, pin)
+    return response
+
+
+@router.post("/v1/providers/{provider}/images/generations")
+async def provider_images(request: Request, provider: str) -> Response:
+    """Image generation pinned to one provider."""
+    pin = provider_pin(request, provider)
+    response: Response = await request.app.state.media.images(request, pin)
+    return response

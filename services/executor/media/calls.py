@@ -1,0 +1,91 @@
+"""Embeddings, image generation and transcription, as executor operations.
+
+They ride the same dispatch path as chat (plans, fallback, breakers,
+cooldowns); only the upstream call differs. Answers go back whole, in
+OpenAI's shape, with the usage and the units (images, audio seconds) that
+price them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from omniroute.common.v1 import common_pb2
+from omniroute.dispatch.v1 import dispatch_pb2
+from services.executor.adapters.base import auth_headers
+from services.executor.classify import FailureKind, UpstreamFailure
+from services.executor.config_view import AccountView, ProviderView
+from services.executor.media.embeddings import LocalEmbedder, upstream_usage
+from services.executor.media.http import send_json
+from services.executor.media.transcription import Audio, Transcriber
+
+OPERATIONS = frozenset({"embeddings", "images", "transcription"})
+
+
+@dataclass(frozen=True, slots=True)
+class MediaAnswer:
+    body: bytes
+    usage: common_pb2.Usage
+    units: float = 0.0
+
+
+class MediaCalls:
+    def __init__(
+        self, session: aiohttp.ClientSession, transcription_timeout_s: float
+    ) -> None:
+        self._session = session
+        self._local = LocalEmbedder()
+        self._transcriber = Transcriber(session, transcription_timeout_s)
+
+    async def run(
+        self,
+        dispatch: dispatch_pb2.Dispatch,
+        provider: ProviderView,
+        account: AccountView,
+        model: str,
+        body: dict[str, Any],
+    ) -> MediaAnswer:
+        operation = dispatch.operation
+        if operation == "transcription":
+            audio = Audio(
+                dispatch.payload,
+                dispatch.payload_type,
+                dispatch.payload_name or "audio",
+                str(body.get("language") or ""),
+                str(body.get("prompt") or ""),
+            )
+            transcript = await self._transcriber.transcribe(
+                provider, account, model, audio
+            )
+            return MediaAnswer(
+                transcript.body(), common_pb2.Usage(), transcript.duration
+            )
+        if operation == "embeddings" and provider.preset.kind == "local":
+            raw, usage = await self._local.embed(model, body)
+            return MediaAnswer(raw, usage)
+        if provider.preset.kind == "local":
+            raise UpstreamFailure(
+                FailureKind.CLIENT, 400, "the local provider only serves embeddings"
+            )
+        path = "/embeddings" if operation == "embeddings" else "/images/generations"
+        headers = {
+            "Content-Type": "application/json",
+            **provider.headers,
+            **auth_headers(provider.preset.auth, account.credential),
+        }
+        answer, raw = await send_json(
+            self._session,
+            "POST",
+            provider.base_url + path,
+            headers,
+            data=orjson.dumps({**body, "model": model}),
+        )
+        if operation == "embeddings":
+            return MediaAnswer(raw, upstream_usage(raw))
+        return MediaAnswer(
+            raw, common_pb2.Usage(), float(len(answer.get("data") or ()))
+        )

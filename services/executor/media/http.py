@@ -1,0 +1,48 @@
+"""One JSON call to a provider, with its failure classified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import orjson
+
+from services.executor.adapters.openai_chat import openai_error_message
+from services.executor.classify import FailureKind, UpstreamFailure, classify_status
+
+_MAX_BYTES = 64 * 1024 * 1024
+
+
+async def send_json(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    *,
+    data: Any = None,
+    params: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], bytes]:
+    """(the parsed answer, its raw bytes); raises UpstreamFailure."""
+    async with session.request(
+        method, url, headers=headers, data=data, params=params
+    ) as response:
+        if (response.content_length or 0) > _MAX_BYTES:
+            raise UpstreamFailure(
+                FailureKind.SERVER,
+                response.status,
+                "the provider's answer is too large",
+            )
+        raw = await response.read()
+        if response.status >= 400:
+            raise classify_status(
+                response.status, openai_error_message(raw), dict(response.headers)
+            )
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UpstreamFailure(
+            FailureKind.SERVER, 200, "the provider's answer is not JSON"
+        ) from None
+    if not isinstance(body, dict):
+        raise UpstreamFailure(FailureKind.SERVER, 200, "unexpected provider answer")
+    return body, raw
