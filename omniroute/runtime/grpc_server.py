@@ -13,8 +13,10 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from opentelemetry import trace
 
 from omniroute import errors
+from omniroute.runtime import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +53,11 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
+        method = handler_call_details.method.rsplit("/", 1)[-1]
+        metadata = handler_call_details.invocation_metadata or ()
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                _unary(handler.unary_unary),
+                _unary(handler.unary_unary, method, metadata),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -66,12 +70,16 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return handler
 
 
-def _unary(inner: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+def _unary(
+    inner: Callable[..., Awaitable[Any]], method: str, metadata: Any
+) -> Callable[..., Awaitable[Any]]:
     async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        try:
-            return await inner(request, context)
-        except errors.GatewayError as exc:
-            await context.abort(status_code_for(exc), exc.message)
+        parent = telemetry.context_from(list(metadata)) if telemetry.enabled() else None
+        with telemetry.span(method, parent, trace.SpanKind.SERVER):
+            try:
+                return await inner(request, context)
+            except errors.GatewayError as exc:
+                await context.abort(status_code_for(exc), exc.message)
 
     return call
 

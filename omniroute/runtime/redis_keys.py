@@ -173,4 +173,3 @@ class RedisKeys:
     @property
     def idempotency_pattern(self) -> str:
         return f"{self.prefix}idem:*"
-

@@ -13,6 +13,7 @@ from omniroute.runtime.logs import configure_logging
 from omniroute.runtime.ops_http import OpsServer
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
+from omniroute.runtime.telemetry import init_tracing
 from services.cache.exact_store import ExactStore
 from services.cache.idempotency import IdempotencyStore
 from services.cache.semantic import SemanticCache
@@ -62,6 +63,7 @@ async def serve(settings: CacheSettings, stop: asyncio.Event) -> None:
 def main() -> None:
     settings = CacheSettings()
     configure_logging("cache", settings.log_level, settings.log_format)
+    init_tracing("cache")
     run_service(lambda stop: serve(settings, stop))
 
 

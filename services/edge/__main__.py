@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from omniroute.runtime.logs import configure_logging
+from omniroute.runtime.telemetry import init_tracing
 from services.edge.app import create_app
 from services.edge.settings import EdgeSettings
 
@@ -12,6 +13,7 @@ from services.edge.settings import EdgeSettings
 def main() -> None:
     settings = EdgeSettings()
     configure_logging("edge", settings.log_level, settings.log_format)
+    init_tracing("edge")
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,

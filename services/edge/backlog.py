@@ -18,7 +18,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from omniroute.errors import Unavailable
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import DISPATCH_GROUP, RedisKeys
+from services.edge import metrics
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,14 @@ class BacklogMonitor:
     def admit(self) -> None:
         """Raises 503 when the gateway cannot take more work right now."""
         if self.executors == 0:
+            metrics.REJECTED.labels("no_executor").inc()
             raise Unavailable(
                 "no executor is running, so nothing can reach a provider; "
                 "start one (python -m services.executor) and retry",
                 retry_after=5,
             )
         if self.lag + self._since_poll >= self.limit:
+            metrics.REJECTED.labels("backlog").inc()
             raise Unavailable(
                 f"the gateway is overloaded ({self.lag} requests are waiting for an "
                 "executor); retry shortly or add executors",
@@ -62,8 +66,10 @@ class BacklogMonitor:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(RedisError, OSError):
+            try:
                 await self._poll()
+            except (RedisError, OSError):
+                REDIS_ERRORS.labels("backlog_poll").inc()
             await asyncio.sleep(self._interval)
 
     async def _poll(self) -> None:
@@ -71,11 +77,14 @@ class BacklogMonitor:
             groups = await self._redis.xinfo_groups(self._keys.dispatch)
         except ResponseError:
             groups = []  # no stream yet: nothing waits
-        lag = 0
+        lag = pending = 0
         for group in groups:
             if group.get("name") in (DISPATCH_GROUP, DISPATCH_GROUP.encode()):
                 lag = int(group.get("lag") or 0)
+                pending = int(group.get("pending") or 0)
         self.lag, self._since_poll = lag, 0
+        metrics.DISPATCH_BACKLOG.set(lag)
+        metrics.DISPATCH_PENDING.set(pending)
         self._polls += 1
         if self._polls % 10 == 1:  # live executors change slowly: once a second
             count = 0

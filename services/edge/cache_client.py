@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 
 from omniroute.cache.v1 import cache_pb2, cache_pb2_grpc
+from omniroute.runtime import telemetry
 from services.edge.cache_policy import CachePolicy
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class CacheClient:
                 ),
                 # Embedding the prompt takes a few ms more than an exact get.
                 timeout=self._timeout * (4 if policy.semantic else 1),
+                metadata=telemetry.grpc_metadata(),
             )
         except grpc.aio.AioRpcError as exc:
             log.debug("cache lookup failed: %s", exc.code().name)
@@ -75,12 +77,16 @@ class CacheClient:
             ttl_seconds=policy.ttl_seconds,
             semantic=policy.semantic,
         )
-        self._background(self._stub.Store(message, timeout=5.0))
+        self._background(
+            self._stub.Store(message, timeout=5.0, metadata=telemetry.grpc_metadata())
+        )
 
     async def claim(self, scope: str, key: str) -> cache_pb2.ClaimResponse | None:
         try:
             claim: cache_pb2.ClaimResponse = await self._stub.Claim(
-                cache_pb2.ClaimRequest(scope=scope, key=key), timeout=self._timeout
+                cache_pb2.ClaimRequest(scope=scope, key=key),
+                timeout=self._timeout,
+                metadata=telemetry.grpc_metadata(),
             )
         except grpc.aio.AioRpcError as exc:
             log.debug("idempotency claim failed: %s", exc.code().name)
@@ -106,7 +112,11 @@ class CacheClient:
         self, scope: str, key: str, answer: cache_pb2.RecordedAnswer
     ) -> None:
         message = cache_pb2.CompleteRequest(scope=scope, key=key, answer=answer)
-        self._background(self._stub.Complete(message, timeout=5.0))
+        self._background(
+            self._stub.Complete(
+                message, timeout=5.0, metadata=telemetry.grpc_metadata()
+            )
+        )
 
     def _background(self, call: Any) -> None:
         async def run() -> None:

@@ -22,6 +22,7 @@ from omniroute.cache.v1 import cache_pb2
 from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import GatewayError
+from omniroute.runtime import telemetry
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
@@ -97,6 +98,10 @@ class ChatPipeline:
         """
         exchange = Exchange(new_request_id(), request.url.path, codec)
         request.state.exchange = exchange
+        if telemetry.enabled():
+            # FastAPI opens the request's server span (from its traceparent).
+            telemetry.annotate({"omniroute.request_id": exchange.request_id})
+            exchange.trace = telemetry.to_message()
         try:
             return await self._serve(request, exchange, model_rewrite)
         except GatewayError as err:
@@ -148,6 +153,8 @@ class ChatPipeline:
         self, request: Request, exchange: Exchange, hub: dict[str, Any], raw: bytes
     ) -> Response:
         table, route = self._routes.resolve(exchange.requested_model)
+        if telemetry.enabled():
+            await self._routes.confirm(exchange.requested_model, route)
         assert exchange.caller is not None
         scope = exchange.caller.key_id
         hub_bytes = orjson.dumps(hub)
@@ -177,6 +184,7 @@ class ChatPipeline:
                 reply_to=self._redis_keys.reply(exchange.request_id),
                 session_id=exchange.session_id,
                 requested_model=exchange.requested_model,
+                trace=telemetry.to_message(),
             )
         )
 

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import GatewayTimeout, Unavailable
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import DISPATCH_MAXLEN, RedisKeys
 
 DISPATCH_FIELD = b"d"
@@ -57,6 +58,7 @@ class ReplyStream:
                     {self._key: self._last_id}, block=min(remaining_ms, _MAX_BLOCK_MS)
                 )
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("reply_read").inc()
                 raise Unavailable(
                     f"lost the connection to Redis while waiting for the answer: {exc}",
                     retry_after=1,
@@ -85,6 +87,7 @@ class Dispatcher:
                 pipe.xread({dispatch.reply_to: b"0"}, block=block_ms)
                 _, first = await pipe.execute()
         except (RedisError, OSError) as exc:
+            REDIS_ERRORS.labels("dispatch").inc()
             raise Unavailable(
                 f"the gateway cannot reach Redis ({exc.__class__.__name__}); "
                 "retry shortly",

@@ -19,6 +19,7 @@ from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import GatewayError, error_for_status
 from omniroute.events.v1 import events_pb2
 from omniroute.pricing import PriceBook
+from omniroute.runtime import telemetry
 from services.edge import metrics
 from services.edge.auth import Caller
 from services.edge.codecs import Codec
@@ -63,6 +64,9 @@ class Exchange:
     # "chat", "embeddings", "images" or "audio"; units are images or seconds.
     kind: str = "chat"
     units: float = 0.0
+    # The request's trace context, for the usage event (a stream's is
+    # recorded after its span has ended).
+    trace: common_pb2.TraceContext | None = None
 
     @property
     def provider(self) -> str:
@@ -162,6 +166,8 @@ class Recorder:
             cost = -1.0 if priced is None else priced
         if exchange.cache:
             cost = 0.0  # answered from the cache: nothing was spent
+        if cost > 0 and started is not None:
+            metrics.SPEND.labels(started.provider_id, model).inc(cost)
         self._usage.publish(
             events_pb2.UsageEvent(
                 request_id=exchange.request_id,
@@ -186,6 +192,7 @@ class Recorder:
                 session_id=exchange.session_id,
                 kind=exchange.kind,
                 units=exchange.units,
+                trace=exchange.trace or telemetry.to_message(),
             )
         )
 

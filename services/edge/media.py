@@ -19,6 +19,7 @@ from starlette.responses import Response
 from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError, PayloadTooLarge
+from omniroute.runtime import telemetry
 from omniroute.runtime.redis_keys import RedisKeys
 from services.edge.auth import KeyRing
 from services.edge.backlog import BacklogMonitor
@@ -145,6 +146,9 @@ class MediaPipeline:
         exchange = Exchange(new_request_id(), request.url.path, OPENAI_CHAT)
         exchange.kind = "audio" if operation == "transcription" else operation
         request.state.exchange = exchange
+        if telemetry.enabled():
+            telemetry.annotate({"omniroute.request_id": exchange.request_id})
+            exchange.trace = telemetry.to_message()
         try:
             return await self._dispatch(request, exchange, operation, parse, rewrite)
         except GatewayError as err:
@@ -191,6 +195,7 @@ class MediaPipeline:
                 payload=payload,
                 payload_type=payload_type,
                 payload_name=payload_name,
+                trace=telemetry.to_message(),
             )
         )
         answer = await collect_answer(exchange, replies)

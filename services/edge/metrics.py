@@ -7,7 +7,7 @@ configuration, and a model is labelled only when the routing table knows it
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (
     0.0005,
@@ -62,4 +62,22 @@ CACHE_LOOKUPS = Counter(
     "omniroute_edge_cache_lookups",
     "Response-cache lookups by result (hit or miss).",
     ["result"],
+)
+SPEND = Counter(
+    "omniroute_edge_spend_usd",
+    "Cost of answered requests in USD, from the price book, by provider and model.",
+    ["provider", "model"],
+)
+DISPATCH_BACKLOG = Gauge(
+    "omniroute_edge_dispatch_backlog",
+    "Dispatches waiting for an executor (consumer-group lag), as this edge last saw.",
+)
+DISPATCH_PENDING = Gauge(
+    "omniroute_edge_dispatch_pending",
+    "Dispatches taken by an executor and not yet acknowledged (in flight anywhere).",
+)
+REJECTED = Counter(
+    "omniroute_edge_rejected_requests",
+    "Requests refused with 503 before dispatch, by reason (backlog, no_executor).",
+    ["reason"],
 )

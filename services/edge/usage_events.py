@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from omniroute.events.v1 import events_pb2
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import EVENTS_MAXLEN, RedisKeys
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class UsagePublisher:
                         )
                     await pipe.execute()
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("usage_publish").inc()
                 log.warning("usage events wait for Redis: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)

@@ -20,6 +20,7 @@ from omniroute.runtime.ops_http import OpsServer
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.runtime.snapshot import SnapshotFollower
+from omniroute.runtime.telemetry import init_tracing
 from omniroute.wire.formats import WireFormat
 from services.executor.adapters.base import Adapter
 from services.executor.adapters.openai_chat import OpenAIChatAdapter
@@ -113,6 +114,7 @@ def main() -> None:
     if "--check" in sys.argv[1:]:
         sys.exit(0 if check(settings) else 1)
     configure_logging("executor", settings.log_level, settings.log_format)
+    init_tracing("executor")
     run_service(lambda stop: serve(settings, stop))
 
 

@@ -17,11 +17,13 @@ from typing import Any
 
 import aiohttp
 import orjson
+from opentelemetry import trace
 from redis.asyncio.client import Pipeline
 
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import error_for_status
+from omniroute.runtime import telemetry
 from omniroute.wire.formats import WireFormat
 from services.executor import metrics
 from services.executor.adapters.base import Adapter, UpstreamRequest
@@ -155,7 +157,15 @@ class PlanRunner:
         for account in accounts:
             self._guard.started(account)
             try:
-                await serve(account)
+                with telemetry.span(
+                    f"upstream {provider.id}",
+                    kind=trace.SpanKind.CLIENT,
+                    attributes={
+                        "omniroute.model": target.model,
+                        "omniroute.account": account.id,
+                    },
+                ):
+                    await serve(account)
             except UpstreamFailure as exc:
                 failure = exc
             except TimeoutError:

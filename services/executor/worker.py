@@ -16,11 +16,14 @@ import time
 from collections.abc import Callable
 
 import orjson
+from opentelemetry import trace
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError, ResponseError
 
 from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.runtime import telemetry
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import (
     DISPATCH_GROUP,
     HEARTBEAT_TTL_SECONDS,
@@ -87,6 +90,7 @@ class Worker:
                 await self._consume(stop)
                 backoff = 0.1
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("dispatch_read").inc()
                 log.warning("dispatch stream unavailable: %s", exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
@@ -157,7 +161,13 @@ class Worker:
         )
         try:
             await writer.accepted(self._id)
-            await self._runner.run(dispatch, writer, ack)
+            with telemetry.span(
+                "executor.dispatch",
+                telemetry.from_message(dispatch.trace),
+                trace.SpanKind.CONSUMER,
+                {"omniroute.request_id": dispatch.request_id},
+            ):
+                await self._runner.run(dispatch, writer, ack)
             self.served += 1
         except Exception:
             log.exception("dispatch failed", extra={"request_id": dispatch.request_id})

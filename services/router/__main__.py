@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from omniroute.resilience.mirror import HealthMirror
@@ -14,6 +15,8 @@ from omniroute.runtime.ops_http import OpsServer
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.runtime.snapshot import SnapshotFollower
+from omniroute.runtime.telemetry import init_tracing
+from services.router import metrics
 from services.router.broadcaster import TableBroadcaster
 from services.router.servicer import RouterServicer
 from services.router.settings import RouterSettings
@@ -25,6 +28,7 @@ async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
     keys = RedisKeys(settings.key_prefix)
     redis = create_redis(settings.redis_url, blocking=True, max_connections=8)
     mirror = HealthMirror(redis, keys)
+    mirror.add_listener(lambda: metrics.refresh(mirror, keys))
     broadcaster = TableBroadcaster(mirror)
     follower = SnapshotFollower(redis, keys, broadcaster.rebuild)
     mirror.add_listener(broadcaster.health_changed)
@@ -46,7 +50,11 @@ async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
     await server.start()
     await ops.start()
     log.info("router listening", extra={"port": server.port, "ops_port": ops.port})
-    await stop.wait()
+    while not stop.is_set():
+        # Cooldowns run out without any message: refresh the gauges anyway.
+        metrics.refresh(mirror, keys)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
     await server.stop(grace=2.0)
     await ops.stop()
     await follower.stop()
@@ -57,6 +65,7 @@ async def serve(settings: RouterSettings, stop: asyncio.Event) -> None:
 def main() -> None:
     settings = RouterSettings()
     configure_logging("router", settings.log_level, settings.log_format)
+    init_tracing("router")
     run_service(lambda stop: serve(settings, stop))
 
 
