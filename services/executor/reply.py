@@ -1,9 +1,9 @@
 """Writes one request's replies to its ``reply:{id}`` stream.
 
 Replies are buffered and sent as one pipeline per flush, so the usual
-sequence costs few round trips: ``Accepted`` alone (it claims the request),
-then ``Started`` together with the first chunks, then ``Done`` together with
-the TTL and the dispatch ``XACK``.
+sequence costs few round trips: ``Started`` goes out with the first chunks
+(or with ``Done``), and ``Done`` together with the TTL and the dispatch
+``XACK``. A non-streaming request costs the executor one write in all.
 """
 
 from __future__ import annotations
@@ -30,12 +30,6 @@ class ReplyWriter:
         self._expiry_set = False
         self.items_sent = 0
         self.finished = False
-
-    async def accepted(self, executor_id: str) -> None:
-        self._pending.append(
-            dispatch_pb2.Reply(accepted=dispatch_pb2.Accepted(executor_id=executor_id))
-        )
-        await self.flush()
 
     def started(
         self,

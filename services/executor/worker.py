@@ -160,7 +160,6 @@ class Worker:
             self._redis, dispatch.reply_to, int(remaining) + REPLY_TTL_SECONDS
         )
         try:
-            await writer.accepted(self._id)
             with telemetry.span(
                 "executor.dispatch",
                 telemetry.from_message(dispatch.trace),
@@ -249,7 +248,11 @@ class Worker:
             await self._take_over(entry_id, fields.get(DISPATCH_FIELD, b""))
 
     async def _take_over(self, entry_id: bytes, payload: bytes) -> None:
-        """Runs an orphan that was never accepted; fails one that was."""
+        """Runs an orphan that wrote no reply yet; fails one that did.
+
+        A non-streaming dispatch whose executor died mid-call is run again:
+        the client has seen nothing, at worst the provider answers twice.
+        """
         dispatch = dispatch_pb2.Dispatch.FromString(payload)
         first = await self._redis.xrange(dispatch.reply_to, count=1)
         if not first:
@@ -257,7 +260,7 @@ class Worker:
             await self._slots.acquire()
             self._spawn(entry_id, payload)
             return
-        # It was accepted, and perhaps half streamed: running it again could
+        # It has replied, and perhaps half streamed: running it again could
         # duplicate output, so end it with a clear error the client can retry.
         writer = ReplyWriter(self._redis, dispatch.reply_to, REPLY_TTL_SECONDS)
         await writer.failure(

@@ -44,24 +44,16 @@ class Dispatch(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., payload_name: _Optional[str] = ...) -> None: ...
 
 class Reply(_message.Message):
-    __slots__ = ("accepted", "started", "chunks", "done", "failure")
-    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("started", "chunks", "done", "failure")
     STARTED_FIELD_NUMBER: _ClassVar[int]
     CHUNKS_FIELD_NUMBER: _ClassVar[int]
     DONE_FIELD_NUMBER: _ClassVar[int]
     FAILURE_FIELD_NUMBER: _ClassVar[int]
-    accepted: Accepted
     started: Started
     chunks: Chunks
     done: Done
     failure: Failure
-    def __init__(self, accepted: _Optional[_Union[Accepted, _Mapping]] = ..., started: _Optional[_Union[Started, _Mapping]] = ..., chunks: _Optional[_Union[Chunks, _Mapping]] = ..., done: _Optional[_Union[Done, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ...) -> None: ...
-
-class Accepted(_message.Message):
-    __slots__ = ("executor_id",)
-    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
-    executor_id: str
-    def __init__(self, executor_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, started: _Optional[_Union[Started, _Mapping]] = ..., chunks: _Optional[_Union[Chunks, _Mapping]] = ..., done: _Optional[_Union[Done, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ...) -> None: ...
 
 class Started(_message.Message):
     __slots__ = ("provider_id", "account_id", "model", "fallbacks", "passthrough")
