@@ -78,13 +78,15 @@ class HealthMirror:
             return 0.0
         return remaining
 
-    def open_providers(self) -> list[str]:
+    def open_providers(self) -> dict[str, int]:
+        """Providers whose breaker is not closed -> when a probe may go (ms;
+        0 while one is in flight)."""
         prefix = self._keys.provider_breaker("")
-        return sorted(
-            key.removeprefix(prefix)
-            for key, (state, _) in self.breakers.items()
+        return {
+            key.removeprefix(prefix): int(until) if state == "open" else 0
+            for key, (state, until) in sorted(self.breakers.items())
             if key.startswith(prefix) and state != "closed"
-        )
+        }
 
     # -- local updates by writers ---------------------------------------------
     def note(self, kind: str, key: str, value: str) -> None:

@@ -3,13 +3,14 @@
 Model and alias routes are already a plan. A combo's members are ordered by
 its strategy (``strategies.py``), nested combos expanded in place (each with
 its own strategy), duplicates dropped, and targets whose provider has an
-open circuit breaker moved to the end: the executor will skip them unless
-their breaker lets a probe through by then.
+open circuit breaker moved to the end while it rests; once its reset timeout
+has passed it keeps its place, so the next request carries the one probe.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -61,6 +62,7 @@ def expand(
     route: router_pb2.Route,
     states: Mapping[str, SharedState] | None = None,
     rng: random.Random | None = None,
+    now_ms: float | None = None,
 ) -> list[common_pb2.Target]:
     """The ordered targets of ``route`` for one request."""
     rng = rng or random.Random()
@@ -99,8 +101,13 @@ def expand(
 
     visit(route, ())
     if table.open_providers:
-        closed = set(table.open_providers)
-        targets.sort(key=lambda t: t.provider_id in closed)
+        now_ms = time.time() * 1000 if now_ms is None else now_ms
+        resting = {
+            provider
+            for provider, reopens in table.open_providers.items()
+            if reopens == 0 or now_ms < reopens
+        }
+        targets.sort(key=lambda t: t.provider_id in resting)
     fallback = table.global_fallback
     if fallback.targets:
         for target in fallback.targets:

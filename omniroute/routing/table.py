@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from omniroute.common.v1 import common_pb2, config_pb2
 from omniroute.pricing import PriceBook
@@ -31,13 +31,15 @@ def servable(provider: config_pb2.Provider) -> bool:
 def build_table(
     snapshot: config_pb2.ConfigSnapshot,
     version: int,
-    open_providers: Iterable[str] = (),
+    open_providers: Mapping[str, int] | None = None,
 ) -> router_pb2.RoutingTable:
+    """The routing table; ``open_providers`` maps a provider with an open
+    breaker to the instant (Unix ms) it admits a probe again."""
     table = router_pb2.RoutingTable(
         version=version,
         config_version=snapshot.version,
         built_unix_ms=int(time.time() * 1000),
-        open_providers=sorted(set(open_providers)),
+        open_providers=dict(open_providers or {}),
     )
     providers = [p for p in snapshot.providers if servable(p)]
     servers: dict[str, list[config_pb2.Provider]] = defaultdict(list)

@@ -57,9 +57,13 @@ class Guard:
     # -- admission -------------------------------------------------------------
     async def admit_provider(self, provider_id: str) -> Admission:
         key = self._keys.provider_breaker(provider_id)
-        state, _ = self._mirror.breaker(key)
+        state, reopens_ms = self._mirror.breaker(key)
         if state == "closed":
             return Admission(True, BreakerState.CLOSED)
+        resting_ms = reopens_ms - _now_ms()
+        if state == "open" and resting_ms > 0:
+            # Still resting: no need to ask Redis to say no.
+            return Admission(False, BreakerState.OPEN, int(resting_ms))
         admission = await self._breakers.acquire(key)
         if admission.probe:
             self._mirror.note("breaker", key, "half_open|0")

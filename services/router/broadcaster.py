@@ -22,7 +22,7 @@ class TableBroadcaster:
         self._snapshot: config_pb2.ConfigSnapshot | None = None
         self._changed = asyncio.Condition()
         self._version = 0
-        self._open: list[str] = []
+        self._open: dict[str, int] = {}
 
     async def rebuild(self, snapshot: config_pb2.ConfigSnapshot) -> None:
         """Builds a new table from ``snapshot`` and publishes it."""

@@ -79,14 +79,14 @@ async def test_the_mirror_follows_every_change(redis_url: str, redis_keys: Redis
         breakers = Breakers(writer, redis_keys)
         for _ in range(3):
             await breakers.failure(redis_keys.provider_breaker("q"), FAST)
-        await poll_until_async(lambda: mirror.open_providers() == ["q"])
+        await poll_until_async(lambda: list(mirror.open_providers()) == ["q"])
         await Cooldowns(writer, redis_keys).rate_limited("q", "acct", 5, Resilience())
         key = redis_keys.cooldown("q", "acct")
         await poll_until_async(lambda: mirror.cooldown_remaining(key) > 4)
         await asyncio.sleep(0.35)
         await breakers.acquire(redis_keys.provider_breaker("q"))
         await breakers.success(redis_keys.provider_breaker("q"))
-        await poll_until_async(lambda: mirror.open_providers() == [])
+        await poll_until_async(lambda: mirror.open_providers() == {})
     finally:
         await mirror.stop()
         keys = [k async for k in writer.scan_iter(match=redis_keys.prefix + "*")]

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from omniroute.common.v1 import common_pb2 as omniroute_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/router/v1/router.proto\x12\x13omniroute.router.v1\x1a omniroute/common/v1/common.proto\"+\n\x18WatchRoutingTableRequest\x12\x0f\n\x07\x65\x64ge_id\x18\x01 \x01(\t\"M\n\x19WatchRoutingTableResponse\x12\x30\n\x05table\x18\x01 \x01(\x0b\x32!.omniroute.router.v1.RoutingTable\"\x1f\n\x0eResolveRequest\x12\r\n\x05model\x18\x01 \x01(\t\"<\n\x0fResolveResponse\x12)\n\x05route\x18\x01 \x01(\x0b\x32\x1a.omniroute.router.v1.Route\"\x13\n\x11ListModelsRequest\"E\n\x12ListModelsResponse\x12/\n\x06models\x18\x01 \x03(\x0b\x32\x1f.omniroute.router.v1.ModelEntry\"\x86\x05\n\x0cRoutingTable\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x16\n\x0e\x63onfig_version\x18\x02 \x01(\x03\x12\x15\n\rbuilt_unix_ms\x18\x03 \x01(\x03\x12=\n\x06routes\x18\x04 \x03(\x0b\x32-.omniroute.router.v1.RoutingTable.RoutesEntry\x12\x43\n\tambiguous\x18\x05 \x03(\x0b\x32\x30.omniroute.router.v1.RoutingTable.AmbiguousEntry\x12\x41\n\x08prefixes\x18\x06 \x03(\x0b\x32/.omniroute.router.v1.RoutingTable.PrefixesEntry\x12/\n\x06models\x18\x07 \x03(\x0b\x32\x1f.omniroute.router.v1.ModelEntry\x12\x16\n\x0eopen_providers\x18\x08 \x03(\t\x12\x33\n\x0fglobal_fallback\x18\t \x01(\x0b\x32\x1a.omniroute.router.v1.Route\x1aI\n\x0bRoutesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.omniroute.router.v1.Route:\x02\x38\x01\x1aQ\n\x0e\x41mbiguousEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.omniroute.router.v1.Candidates:\x02\x38\x01\x1aS\n\rPrefixesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0b\x32\".omniroute.router.v1.ProviderRoute:\x02\x38\x01\"\xb6\x01\n\x05Route\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.omniroute.router.v1.RouteKind\x12,\n\x07targets\x18\x03 \x03(\x0b\x32\x1b.omniroute.common.v1.Target\x12\x10\n\x08strategy\x18\x04 \x01(\t\x12\x31\n\x07members\x18\x05 \x03(\x0b\x32 .omniroute.router.v1.RouteMember\"v\n\x0bRouteMember\x12-\n\x06target\x18\x01 \x01(\x0b\x32\x1b.omniroute.common.v1.TargetH\x00\x12\x0f\n\x05\x63ombo\x18\x02 \x01(\tH\x00\x12\x0e\n\x06weight\x18\x03 \x01(\x05\x12\r\n\x05price\x18\x04 \x01(\x01\x42\x08\n\x06member\"\x1c\n\nCandidates\x12\x0e\n\x06models\x18\x01 \x03(\t\"T\n\rProviderRoute\x12\x13\n\x0bprovider_id\x18\x01 \x01(\t\x12.\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\"I\n\nModelEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owned_by\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07\x63reated\x18\x04 \x01(\x03*i\n\tRouteKind\x12\x1a\n\x16ROUTE_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10ROUTE_KIND_MODEL\x10\x01\x12\x14\n\x10ROUTE_KIND_ALIAS\x10\x02\x12\x14\n\x10ROUTE_KIND_COMBO\x10\x03\x32\xba\x02\n\rRouterService\x12t\n\x11WatchRoutingTable\x12-.omniroute.router.v1.WatchRoutingTableRequest\x1a..omniroute.router.v1.WatchRoutingTableResponse0\x01\x12T\n\x07Resolve\x12#.omniroute.router.v1.ResolveRequest\x1a$.omniroute.router.v1.ResolveResponse\x12]\n\nListModels\x12&.omniroute.router.v1.ListModelsRequest\x1a\'.omniroute.router.v1.ListModelsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/router/v1/router.proto\x12\x13omniroute.router.v1\x1a omniroute/common/v1/common.proto\"+\n\x18WatchRoutingTableRequest\x12\x0f\n\x07\x65\x64ge_id\x18\x01 \x01(\t\"M\n\x19WatchRoutingTableResponse\x12\x30\n\x05table\x18\x01 \x01(\x0b\x32!.omniroute.router.v1.RoutingTable\"\x1f\n\x0eResolveRequest\x12\r\n\x05model\x18\x01 \x01(\t\"<\n\x0fResolveResponse\x12)\n\x05route\x18\x01 \x01(\x0b\x32\x1a.omniroute.router.v1.Route\"\x13\n\x11ListModelsRequest\"E\n\x12ListModelsResponse\x12/\n\x06models\x18\x01 \x03(\x0b\x32\x1f.omniroute.router.v1.ModelEntry\"\xf2\x05\n\x0cRoutingTable\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x16\n\x0e\x63onfig_version\x18\x02 \x01(\x03\x12\x15\n\rbuilt_unix_ms\x18\x03 \x01(\x03\x12=\n\x06routes\x18\x04 \x03(\x0b\x32-.omniroute.router.v1.RoutingTable.RoutesEntry\x12\x43\n\tambiguous\x18\x05 \x03(\x0b\x32\x30.omniroute.router.v1.RoutingTable.AmbiguousEntry\x12\x41\n\x08prefixes\x18\x06 \x03(\x0b\x32/.omniroute.router.v1.RoutingTable.PrefixesEntry\x12/\n\x06models\x18\x07 \x03(\x0b\x32\x1f.omniroute.router.v1.ModelEntry\x12L\n\x0eopen_providers\x18\x08 \x03(\x0b\x32\x34.omniroute.router.v1.RoutingTable.OpenProvidersEntry\x12\x33\n\x0fglobal_fallback\x18\t \x01(\x0b\x32\x1a.omniroute.router.v1.Route\x1aI\n\x0bRoutesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.omniroute.router.v1.Route:\x02\x38\x01\x1aQ\n\x0e\x41mbiguousEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.omniroute.router.v1.Candidates:\x02\x38\x01\x1aS\n\rPrefixesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0b\x32\".omniroute.router.v1.ProviderRoute:\x02\x38\x01\x1a\x34\n\x12OpenProvidersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xb6\x01\n\x05Route\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.omniroute.router.v1.RouteKind\x12,\n\x07targets\x18\x03 \x03(\x0b\x32\x1b.omniroute.common.v1.Target\x12\x10\n\x08strategy\x18\x04 \x01(\t\x12\x31\n\x07members\x18\x05 \x03(\x0b\x32 .omniroute.router.v1.RouteMember\"v\n\x0bRouteMember\x12-\n\x06target\x18\x01 \x01(\x0b\x32\x1b.omniroute.common.v1.TargetH\x00\x12\x0f\n\x05\x63ombo\x18\x02 \x01(\tH\x00\x12\x0e\n\x06weight\x18\x03 \x01(\x05\x12\r\n\x05price\x18\x04 \x01(\x01\x42\x08\n\x06member\"\x1c\n\nCandidates\x12\x0e\n\x06models\x18\x01 \x03(\t\"T\n\rProviderRoute\x12\x13\n\x0bprovider_id\x18\x01 \x01(\t\x12.\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\"I\n\nModelEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owned_by\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07\x63reated\x18\x04 \x01(\x03*i\n\tRouteKind\x12\x1a\n\x16ROUTE_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10ROUTE_KIND_MODEL\x10\x01\x12\x14\n\x10ROUTE_KIND_ALIAS\x10\x02\x12\x14\n\x10ROUTE_KIND_COMBO\x10\x03\x32\xba\x02\n\rRouterService\x12t\n\x11WatchRoutingTable\x12-.omniroute.router.v1.WatchRoutingTableRequest\x1a..omniroute.router.v1.WatchRoutingTableResponse0\x01\x12T\n\x07Resolve\x12#.omniroute.router.v1.ResolveRequest\x1a$.omniroute.router.v1.ResolveResponse\x12]\n\nListModels\x12&.omniroute.router.v1.ListModelsRequest\x1a\'.omniroute.router.v1.ListModelsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,8 +38,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ROUTINGTABLE_AMBIGUOUSENTRY']._serialized_options = b'8\001'
   _globals['_ROUTINGTABLE_PREFIXESENTRY']._loaded_options = None
   _globals['_ROUTINGTABLE_PREFIXESENTRY']._serialized_options = b'8\001'
-  _globals['_ROUTEKIND']._serialized_start=1547
-  _globals['_ROUTEKIND']._serialized_end=1652
+  _globals['_ROUTINGTABLE_OPENPROVIDERSENTRY']._loaded_options = None
+  _globals['_ROUTINGTABLE_OPENPROVIDERSENTRY']._serialized_options = b'8\001'
+  _globals['_ROUTEKIND']._serialized_start=1655
+  _globals['_ROUTEKIND']._serialized_end=1760
   _globals['_WATCHROUTINGTABLEREQUEST']._serialized_start=91
   _globals['_WATCHROUTINGTABLEREQUEST']._serialized_end=134
   _globals['_WATCHROUTINGTABLERESPONSE']._serialized_start=136
@@ -53,23 +55,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTMODELSRESPONSE']._serialized_start=331
   _globals['_LISTMODELSRESPONSE']._serialized_end=400
   _globals['_ROUTINGTABLE']._serialized_start=403
-  _globals['_ROUTINGTABLE']._serialized_end=1049
-  _globals['_ROUTINGTABLE_ROUTESENTRY']._serialized_start=808
-  _globals['_ROUTINGTABLE_ROUTESENTRY']._serialized_end=881
-  _globals['_ROUTINGTABLE_AMBIGUOUSENTRY']._serialized_start=883
-  _globals['_ROUTINGTABLE_AMBIGUOUSENTRY']._serialized_end=964
-  _globals['_ROUTINGTABLE_PREFIXESENTRY']._serialized_start=966
-  _globals['_ROUTINGTABLE_PREFIXESENTRY']._serialized_end=1049
-  _globals['_ROUTE']._serialized_start=1052
-  _globals['_ROUTE']._serialized_end=1234
-  _globals['_ROUTEMEMBER']._serialized_start=1236
-  _globals['_ROUTEMEMBER']._serialized_end=1354
-  _globals['_CANDIDATES']._serialized_start=1356
-  _globals['_CANDIDATES']._serialized_end=1384
-  _globals['_PROVIDERROUTE']._serialized_start=1386
-  _globals['_PROVIDERROUTE']._serialized_end=1470
-  _globals['_MODELENTRY']._serialized_start=1472
-  _globals['_MODELENTRY']._serialized_end=1545
-  _globals['_ROUTERSERVICE']._serialized_start=1655
-  _globals['_ROUTERSERVICE']._serialized_end=1969
+  _globals['_ROUTINGTABLE']._serialized_end=1157
+  _globals['_ROUTINGTABLE_ROUTESENTRY']._serialized_start=862
+  _globals['_ROUTINGTABLE_ROUTESENTRY']._serialized_end=935
+  _globals['_ROUTINGTABLE_AMBIGUOUSENTRY']._serialized_start=937
+  _globals['_ROUTINGTABLE_AMBIGUOUSENTRY']._serialized_end=1018
+  _globals['_ROUTINGTABLE_PREFIXESENTRY']._serialized_start=1020
+  _globals['_ROUTINGTABLE_PREFIXESENTRY']._serialized_end=1103
+  _globals['_ROUTINGTABLE_OPENPROVIDERSENTRY']._serialized_start=1105
+  _globals['_ROUTINGTABLE_OPENPROVIDERSENTRY']._serialized_end=1157
+  _globals['_ROUTE']._serialized_start=1160
+  _globals['_ROUTE']._serialized_end=1342
+  _globals['_ROUTEMEMBER']._serialized_start=1344
+  _globals['_ROUTEMEMBER']._serialized_end=1462
+  _globals['_CANDIDATES']._serialized_start=1464
+  _globals['_CANDIDATES']._serialized_end=1492
+  _globals['_PROVIDERROUTE']._serialized_start=1494
+  _globals['_PROVIDERROUTE']._serialized_end=1578
+  _globals['_MODELENTRY']._serialized_start=1580
+  _globals['_MODELENTRY']._serialized_end=1653
+  _globals['_ROUTERSERVICE']._serialized_start=1763
+  _globals['_ROUTERSERVICE']._serialized_end=2077
 # @@protoc_insertion_point(module_scope)

@@ -76,6 +76,13 @@ class RoutingTable(_message.Message):
         key: str
         value: ProviderRoute
         def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[ProviderRoute, _Mapping]] = ...) -> None: ...
+    class OpenProvidersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CONFIG_VERSION_FIELD_NUMBER: _ClassVar[int]
     BUILT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
@@ -92,9 +99,9 @@ class RoutingTable(_message.Message):
     ambiguous: _containers.MessageMap[str, Candidates]
     prefixes: _containers.MessageMap[str, ProviderRoute]
     models: _containers.RepeatedCompositeFieldContainer[ModelEntry]
-    open_providers: _containers.RepeatedScalarFieldContainer[str]
+    open_providers: _containers.ScalarMap[str, int]
     global_fallback: Route
-    def __init__(self, version: _Optional[int] = ..., config_version: _Optional[int] = ..., built_unix_ms: _Optional[int] = ..., routes: _Optional[_Mapping[str, Route]] = ..., ambiguous: _Optional[_Mapping[str, Candidates]] = ..., prefixes: _Optional[_Mapping[str, ProviderRoute]] = ..., models: _Optional[_Iterable[_Union[ModelEntry, _Mapping]]] = ..., open_providers: _Optional[_Iterable[str]] = ..., global_fallback: _Optional[_Union[Route, _Mapping]] = ...) -> None: ...
+    def __init__(self, version: _Optional[int] = ..., config_version: _Optional[int] = ..., built_unix_ms: _Optional[int] = ..., routes: _Optional[_Mapping[str, Route]] = ..., ambiguous: _Optional[_Mapping[str, Candidates]] = ..., prefixes: _Optional[_Mapping[str, ProviderRoute]] = ..., models: _Optional[_Iterable[_Union[ModelEntry, _Mapping]]] = ..., open_providers: _Optional[_Mapping[str, int]] = ..., global_fallback: _Optional[_Union[Route, _Mapping]] = ...) -> None: ...
 
 class Route(_message.Message):
     __slots__ = ("name", "kind", "targets", "strategy", "members")

@@ -83,12 +83,23 @@ def test_cycles_and_too_deep_nesting_are_refused() -> None:
 
 def test_open_providers_go_last_and_the_global_fallback_is_appended() -> None:
     snapshot = _snapshot(_combo("smart", "priority", "a/m1", "m2"), fallback="c/m3")
-    table = build_table(snapshot, 1, open_providers=["a"])
-    assert _pairs(expand(table, table.routes["smart"])) == [
+    table = build_table(snapshot, 1, open_providers={"a": 10_000})
+    assert _pairs(expand(table, table.routes["smart"], now_ms=9_000)) == [
         ("b", "m2"),
         ("a", "m1"),
         ("c", "m3"),
     ]
+
+
+def test_a_rested_provider_keeps_its_place_to_carry_the_probe() -> None:
+    snapshot = _snapshot(_combo("smart", "priority", "a/m1", "m2"))
+    table = build_table(snapshot, 1, open_providers={"a": 10_000})
+    assert _pairs(expand(table, table.routes["smart"], now_ms=10_001)) == [
+        ("a", "m1"),
+        ("b", "m2"),
+    ]
+    probing = build_table(snapshot, 1, open_providers={"a": 0})
+    assert _pairs(expand(probing, probing.routes["smart"], now_ms=10_001))[0] == ("b", "m2")
 
 
 def test_round_robin_uses_the_shared_counter() -> None:
