@@ -41,8 +41,13 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy omniroute services
 
+## Benchmarks (loopback only): `make bench BENCH_ARGS=--quick` for a short run.
 bench: venv
-	$(BIN)/python -m bench.gateway
+	$(BIN)/python -m bench.gateway $(BENCH_ARGS)
+
+## The same scenarios against LiteLLM's proxy, side by side (installs it once).
+bench-peers: venv
+	$(BIN)/python -m bench.peers $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ system under test is counted rather than hidden — no coordinated omission).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -122,4 +123,82 @@ async def open_loop(
 
         await asyncio.gather(*(one(began + i / rate) for i in range(total)))
         result.elapsed = time.perf_counter() - began
+    return result
+
+
+@dataclass
+class StreamResult:
+    ttfts: list[float] = field(default_factory=list)
+    gaps: list[float] = field(default_factory=list)
+    # Longest silence inside any one stream.
+    max_gap: float = 0.0
+    errors: int = 0
+    streams: int = 0
+
+    @staticmethod
+    def _pct(values: list[float], q: float) -> float:
+        if not values:
+            return float("nan")
+        ordered = sorted(values)
+        return (
+            ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+            * 1000
+        )
+
+    def ttft_ms(self, q: float) -> float:
+        return self._pct(self.ttfts, q)
+
+    def gap_ms(self, q: float) -> float:
+        return self._pct(self.gaps, q)
+
+
+async def _stream_once(
+    session: aiohttp.ClientSession, target: Target, result: StreamResult
+) -> None:
+    started = time.perf_counter()
+    arrivals: list[float] = []
+    try:
+        async with session.post(
+            target.url, data=target.body, headers=target.headers
+        ) as response:
+            if response.status != 200:
+                await response.read()
+                result.errors += 1
+                return
+            buffer = b""
+            async for data in response.content.iter_any():
+                now = time.perf_counter()
+                buffer += data
+                while b"\n\n" in buffer:
+                    frame, buffer = buffer.split(b"\n\n", 1)
+                    if frame.startswith(b"data: {"):
+                        arrivals.append(now)
+    except (aiohttp.ClientError, TimeoutError):
+        result.errors += 1
+        return
+    if not arrivals:
+        result.errors += 1
+        return
+    result.streams += 1
+    result.ttfts.append(arrivals[0] - started)
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    result.gaps.extend(gaps)
+    result.max_gap = max([result.max_gap, *gaps])
+
+
+async def streams(target: Target, concurrency: int, total: int) -> StreamResult:
+    """``total`` streaming requests, ``concurrency`` at a time."""
+    result = StreamResult()
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        remaining = total
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                await _stream_once(session, target, result)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
     return result

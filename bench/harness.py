@@ -1,0 +1,153 @@
+"""Runs every scenario against one gateway and prints the results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench import scenarios
+from bench.scenarios import Gateway
+
+OUT = Path(__file__).resolve().parent / "out"
+RATES = [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000, 3500, 4000]
+
+
+def arguments(prog: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument(
+        "--quick", action="store_true", help="short runs (no 10-min soak)"
+    )
+    parser.add_argument("--requests", type=int, default=2000, help="c=1 requests")
+    parser.add_argument("--step-seconds", type=float, default=8.0, help="per rate step")
+    parser.add_argument("--streams", type=int, default=500, help="concurrent streams")
+    parser.add_argument("--soak-seconds", type=float, default=600.0)
+    parser.add_argument("--soak-rate", type=int, default=300)
+    parser.add_argument(
+        "--skip", default="", help="comma list: latency,throughput,streaming,soak"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.requests, args.step_seconds, args.soak_seconds = 500, 4.0, 60.0
+    return args
+
+
+def log(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+async def run_all(
+    gateway: Gateway,
+    direct: Gateway,
+    stream_gateway: Gateway,
+    stream_direct: Gateway,
+    pids: dict[str, int],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    skip = set(filter(None, args.skip.split(",")))
+    result: dict[str, Any] = {"gateway": gateway.name}
+    if "latency" not in skip:
+        log(f"{gateway.name}: latency at concurrency 1")
+        result["latency"] = await scenarios.added_latency(
+            gateway, direct, args.requests
+        )
+    baseline = result.get("latency", {}).get("direct_p99_ms", 1.0)
+    if "throughput" not in skip:
+        log(f"{gateway.name}: throughput frontier (p99 added <= 50 ms, no errors)")
+        best, steps = await scenarios.throughput_frontier(
+            gateway, baseline, RATES, args.step_seconds, log=log
+        )
+        result["throughput"] = {"held_rps": best, "steps": steps}
+    if "streaming" not in skip:
+        log(f"{gateway.name}: streaming ({args.streams} concurrent)")
+        result["streaming"] = await scenarios.streaming(
+            stream_gateway, stream_direct, args.streams, words=50
+        )
+    if "soak" not in skip:
+        log(f"{gateway.name}: memory soak {args.soak_seconds:g}s at {args.soak_rate}/s")
+        result["memory"] = await scenarios.soak(
+            gateway, pids, args.soak_rate, args.soak_seconds, warmup=20.0
+        )
+    return result
+
+
+def machine() -> str:
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Linux {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [f"machine: {machine()}", ""]
+    if all("latency" in r for r in results):
+        lines += [
+            "| gateway | direct p50 | gateway p50 | added p50 | added p99 |",
+            "|---|---|---|---|---|",
+        ]
+        for r in results:
+            lat = r["latency"]
+            lines.append(
+                f"| {r['gateway']} | {lat['direct_p50_ms']:.2f} ms "
+                f"| {lat['gateway_p50_ms']:.2f} ms "
+                f"| {lat['added_p50_ms']:.2f} ms | {lat['added_p99_ms']:.2f} ms |"
+            )
+        lines.append("")
+    if all("throughput" in r for r in results):
+        lines += [
+            "| gateway | highest rate held (p99 added <= 50 ms, 0 errors) |",
+            "|---|---|",
+        ]
+        lines += [
+            f"| {r['gateway']} | {r['throughput']['held_rps']} requests/s |"
+            for r in results
+        ]
+        lines.append("")
+    if all("streaming" in r for r in results):
+        lines += [
+            "| gateway | added TTFT p50/p99 | added gap p50/p99 "
+            "| concurrent streams ok / errors |",
+            "|---|---|---|---|",
+        ]
+        for r in results:
+            s = r["streaming"]
+            lines.append(
+                f"| {r['gateway']} "
+                f"| {s['added_ttft_p50_ms']:.2f} / {s['added_ttft_p99_ms']:.2f} ms "
+                f"| {s['added_gap_p50_ms']:.2f} / {s['added_gap_p99_ms']:.2f} ms "
+                f"| {s['concurrent_completed']:.0f} / {s['concurrent_errors']:.0f} |"
+            )
+        lines.append("")
+    for r in results:
+        if "memory" in r:
+            lines += [
+                f"memory, {r['gateway']}:",
+                "",
+                "| process | start | end | peak | growth |",
+                "|---|---|---|---|---|",
+            ]
+            for name, m in r["memory"].items():
+                lines.append(
+                    f"| {name} | {m['start_mib']:.0f} MiB | {m['end_mib']:.0f} MiB "
+                    f"| {m['peak_mib']:.0f} MiB | {m['growth_pct']:+.1f} % |"
+                )
+            lines.append("")
+    return "\n".join(lines)
+
+
+def save(name: str, results: list[dict[str, Any]]) -> Path:
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+    return path
+
+
+def run(coro: Any) -> Any:
+    import uvloop
+
+    return uvloop.run(coro)
