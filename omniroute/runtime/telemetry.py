@@ -131,6 +131,24 @@ def span(
             otel_context.detach(token)
 
 
+def record_span(
+    name: str,
+    message: common_pb2.TraceContext,
+    start_ns: int,
+    end_ns: int,
+    attributes: Mapping[str, Any] | None = None,
+) -> None:
+    """A finished span, child of a trace carried in a message (batch work
+    that served many traces at once, such as admin's database writes)."""
+    parent = from_message(message)
+    if parent is None:
+        return
+    span = trace.get_tracer("omniroute").start_span(
+        name, context=parent, start_time=start_ns, attributes=dict(attributes or {})
+    )
+    span.end(end_time=end_ns)
+
+
 def annotate(attributes: Mapping[str, Any]) -> None:
     """Adds attributes to the current span (the framework's request span)."""
     if _enabled:

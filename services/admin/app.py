@@ -5,23 +5,54 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import orjson
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from omniroute.errors import BadRequest, GatewayError, NotFound
+from omniroute.errors import BadRequest, GatewayError, NotFound, error_for_status
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire.errors import openai_error_body
 from services.admin.bootstrap import bootstrap
+from services.admin.context import AdminContext
 from services.admin.db.database import create_engine, migrate, session_factory
-from services.admin.routes import monitoring, providers, usage
+from services.admin.login_guard import LoginGuard
+from services.admin.routes import (
+    audit_log,
+    auth,
+    backups,
+    budgets,
+    cache,
+    cli_tools,
+    combos,
+    evals,
+    models,
+    monitoring,
+    policies,
+    pricing,
+    provider_accounts,
+    provider_checks,
+    provider_models,
+    provider_nodes,
+    providers,
+    resilience,
+    routing,
+    system,
+    telemetry,
+    usage,
+)
+from services.admin.routes import keys as keys_routes
+from services.admin.routes import settings as settings_routes
 from services.admin.settings import AdminSettings
 from services.admin.snapshot import SnapshotPublisher
 from services.admin.usage_consumer import UsageConsumer
@@ -29,7 +60,17 @@ from services.admin.usage_consumer import UsageConsumer
 log = logging.getLogger("omniroute.admin")
 
 
-def create_app(settings: AdminSettings) -> FastAPI:
+def _signal_self() -> None:
+    # uvicorn turns SIGTERM into a graceful stop (drain, lifespan shutdown).
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def create_app(
+    settings: AdminSettings, request_shutdown: Callable[[], None] | None = None
+) -> FastAPI:
+    """The admin app; ``request_shutdown`` stops the server (default: SIGTERM
+    to this process, which uvicorn handles gracefully)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.resolved_database_url())
@@ -37,13 +78,34 @@ def create_app(settings: AdminSettings) -> FastAPI:
         sessions = session_factory(engine)
         keys = RedisKeys(settings.key_prefix)
         redis = create_redis(settings.redis_url, blocking=True, max_connections=64)
-        publisher = SnapshotPublisher(sessions, redis, keys)
+        publisher = SnapshotPublisher(sessions, redis, keys, settings.secret)
         consumer = UsageConsumer(redis, keys, sessions, settings.consumer_name)
+        guard = LoginGuard(settings.login_max_failures, settings.login_lockout_seconds)
+
+        async def restart() -> None:
+            await bootstrap(sessions, settings)
+            guard.reset()
+
+        ctx = AdminContext(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            redis=redis,
+            keys=keys,
+            publisher=publisher,
+            login_guard=guard,
+            request_shutdown=request_shutdown or _signal_self,
+            restart=restart,
+            trusted_proxies=AdminContext.trusted(settings),
+        )
+        app.state.ctx = ctx
+        # Kept for code that reads them directly (health checks, tests).
         app.state.settings = settings
         app.state.sessions = sessions
         app.state.redis = redis
         app.state.keys = keys
         app.state.publisher = publisher
+        app.state.consumer = consumer
         await bootstrap(sessions, settings)
         await publisher.publish()
         publisher.start()
@@ -52,8 +114,13 @@ def create_app(settings: AdminSettings) -> FastAPI:
         log.info("admin listening", extra={"port": settings.port})
         yield
         stop.set()
+        # The consumer may sit in a blocking XREADGROUP for up to a second;
+        # cancelling it is safe (events are acked only after commit, and a
+        # redelivered one is ignored), so shutdown does not wait for it.
+        await asyncio.wait({consuming}, timeout=0.1)
+        consuming.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(consuming, 5.0)
+            await consuming
         await publisher.stop()
         await redis.aclose()
         await engine.dispose()
@@ -61,6 +128,9 @@ def create_app(settings: AdminSettings) -> FastAPI:
     app = FastAPI(
         title="OmniRoute management API",
         version="0.1.0",
+        description="Management API of the OmniRoute gateway. Authenticate with "
+        "an admin-scoped API key (Authorization: Bearer) or the dashboard's "
+        "auth_token cookie (POST /api/auth/login).",
         lifespan=lifespan,
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
@@ -68,11 +138,41 @@ def create_app(settings: AdminSettings) -> FastAPI:
     )
     app.add_exception_handler(GatewayError, _gateway_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    # Database and encoding errors are handled below the catch-all, so a
+    # client's unstorable text is a plain 400 (the catch-all re-raises).
+    app.add_exception_handler(SQLAlchemyError, _unexpected_error)
+    app.add_exception_handler(UnicodeError, _unexpected_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_exception_handler(404, _not_found)
-    app.include_router(providers.router)
-    app.include_router(usage.router)
-    app.include_router(monitoring.router)
+    # Order matters where paths overlap: /api/usage/budget before
+    # /api/usage/{connectionId}, /api/providers/validate before /{id}.
+    for module in (
+        auth,
+        provider_checks,
+        providers,
+        provider_accounts,
+        provider_nodes,
+        provider_models,
+        keys_routes,
+        policies,
+        combos,
+        models,
+        routing,
+        resilience,
+        pricing,
+        settings_routes,
+        budgets,
+        usage,
+        telemetry,
+        cache,
+        audit_log,
+        backups,
+        system,
+        cli_tools,
+        evals,
+        monitoring,
+    ):
+        app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -108,14 +208,60 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> Response
     return _render(BadRequest(message, param=where or None))
 
 
-async def _not_found(request: Request, _: Exception) -> Response:
-    return _render(
-        NotFound(
-            f"no such endpoint: {request.method} {request.url.path}", code="not_found"
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 404:
+        return _render(
+            NotFound(
+                f"no such endpoint: {request.method} {request.url.path}",
+                code="not_found",
+            )
         )
-    )
+    if exc.status_code == 405:
+        return _render(
+            GatewayError(
+                f"{request.method} is not allowed on {request.url.path}",
+                code="method_not_allowed",
+                status=405,
+            )
+        )
+    return _render(error_for_status(exc.status_code, str(exc.detail)))
+
+
+def _unstorable_text(exc: BaseException) -> bool:
+    """Text the database cannot store: unpaired surrogates (``"\\ud800"`` in
+    JSON decodes to them), or NUL in PostgreSQL. Pydantic accepts both."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UnicodeError):
+            return True
+        name = type(current).__name__
+        if name in _UNSTORABLE_PG_ERRORS or "surrogates not allowed" in str(current):
+            return True
+        orig = getattr(current, "orig", None)
+        current = (
+            orig
+            if isinstance(orig, BaseException)
+            else (current.__cause__ or current.__context__)
+        )
+    return False
+
+
+# asyncpg's names for NUL and unencodable characters in text.
+_UNSTORABLE_PG_ERRORS = frozenset(
+    {"CharacterNotInRepertoireError", "UntranslatableCharacterError"}
+)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    if _unstorable_text(exc):
+        return _render(
+            BadRequest(
+                "the request contains text that cannot be stored (NUL characters "
+                "or unpaired UTF-16 surrogates)",
+                code="invalid_text",
+            )
+        )
     log.exception("unexpected error on %s", request.url.path)
     return _render(GatewayError("internal error in the admin service; see its logs"))

@@ -20,6 +20,12 @@ from services.admin.settings import AdminSettings
 log = logging.getLogger(__name__)
 
 DEMO_MODELS = ["gpt-4o-mini", "gpt-4o", "demo-chat", "demo-think"]
+# The simulator answers these too (it speaks OpenAI's media APIs).
+DEMO_MEDIA = {
+    "embedding_models": ["text-embedding-3-small"],
+    "image_models": ["gpt-image-1", "dall-e-3"],
+    "transcription_models": ["whisper-1"],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,9 @@ class DeclaredProvider:
     credential: str
     models: list[str]
     source: str = "env"
+    embedding_models: tuple[str, ...] = ()
+    image_models: tuple[str, ...] = ()
+    transcription_models: tuple[str, ...] = ()
 
 
 def declared_providers(settings: AdminSettings) -> list[DeclaredProvider]:
@@ -49,6 +58,9 @@ def declared_providers(settings: AdminSettings) -> list[DeclaredProvider]:
                     base_url or preset.base_url,
                     key.get_secret_value() if key else "",
                     list(preset.models),
+                    embedding_models=preset.embedding_models,
+                    image_models=preset.image_models,
+                    transcription_models=preset.transcription_models,
                 )
             )
     if settings.ollama_base_url:
@@ -64,15 +76,44 @@ def declared_providers(settings: AdminSettings) -> list[DeclaredProvider]:
                 "sk-demo",
                 DEMO_MODELS,
                 source="demo",
+                embedding_models=tuple(DEMO_MEDIA["embedding_models"]),
+                image_models=tuple(DEMO_MEDIA["image_models"]),
+                transcription_models=tuple(DEMO_MEDIA["transcription_models"]),
             )
         )
     return declared
+
+
+async def ensure_local_provider(session: AsyncSession) -> None:
+    """The built-in ``local`` embedding provider: created once, then the
+    operator's to disable or change like any other."""
+    if await session.get(Provider, "local") is not None:
+        return
+    preset = preset_for("local")
+    session.add(
+        Provider(
+            id="local",
+            kind="local",
+            format=str(preset.format),
+            base_url=preset.base_url,
+            display_name="Local embeddings (all-MiniLM-L6-v2, offline)",
+            models=[],
+            embedding_models=list(preset.embedding_models),
+            image_models=[],
+            transcription_models=[],
+            aliases=[],
+            source="builtin",
+            enabled=True,
+            accounts=[Account(id="local-1", name="built in", priority=1, enabled=True)],
+        )
+    )
 
 
 async def bootstrap(
     sessions: async_sessionmaker[AsyncSession], settings: AdminSettings
 ) -> None:
     async with sessions() as session, session.begin():
+        await ensure_local_provider(session)
         for declared in declared_providers(settings):
             await _upsert_provider(session, declared, settings.secret)
         for index, key in enumerate(_split(settings.api_keys)):
@@ -102,6 +143,9 @@ async def _upsert_provider(
     provider.enabled = True
     provider.aliases = list(provider.aliases or preset.aliases)
     provider.models = list(provider.models or declared.models)
+    for kind in ("embedding_models", "image_models", "transcription_models"):
+        if not getattr(provider, kind):
+            setattr(provider, kind, list(getattr(declared, kind)))
     account_id = f"{declared.id}-env"
     account = await session.get(Account, account_id)
     if account is None:

@@ -1,3 +1,5 @@
+"""Admin settings: the only place the admin service reads the environment."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,6 +46,36 @@ class AdminSettings(ServiceSettings):
     demo_provider_url: str = Field(
         "", validation_alias=env("OMNIROUTE_DEMO_PROVIDER_URL")
     )
+
+    # The gateway's public endpoint, used to run eval suites through it.
+    edge_url: str = Field("http://127.0.0.1:20128", validation_alias=env("EDGE_URL"))
+    # Provider and proxy tests refuse link-local and cloud-metadata addresses
+    # (a classic SSRF target) unless this is set; loopback is always allowed
+    # because local providers (Ollama, the simulator) live there.
+    allow_private_provider_urls: bool = Field(
+        False, validation_alias=env("ALLOW_PRIVATE_PROVIDER_URLS")
+    )
+    # Peers whose X-Forwarded-For is believed (the edge proxies /api/* from
+    # loopback); comma-separated addresses or CIDR ranges.
+    trusted_proxies: str = Field(
+        "127.0.0.1/32,::1/128", validation_alias=env("TRUSTED_PROXIES")
+    )
+    # Force the Secure flag on the auth cookie (it is set anyway over https).
+    auth_cookie_secure: bool = Field(False, validation_alias=env("AUTH_COOKIE_SECURE"))
+    login_session_hours: int = Field(
+        24 * 30, ge=1, validation_alias=env("LOGIN_SESSION_HOURS")
+    )
+    # Brute-force guard: this many failed logins from one address within the
+    # lockout window lock that address out for the window.
+    login_max_failures: int = Field(5, ge=1, validation_alias=env("LOGIN_MAX_FAILURES"))
+    login_lockout_seconds: int = Field(
+        900, ge=1, validation_alias=env("LOGIN_LOCKOUT_SECONDS")
+    )
+    # Timeout of outbound calls made for provider/proxy tests and model lists.
+    probe_timeout_s: float = Field(15.0, gt=0, validation_alias=env("PROBE_TIMEOUT_S"))
+
+    def backups_dir(self) -> Path:
+        return self.data_dir.expanduser() / "backups"
 
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()

@@ -12,53 +12,41 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import defaultdict
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.common.v1 import config_pb2
 from omniroute.events.v1 import events_pb2
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire.formats import WireFormat
-from services.admin.db.models import ApiKey, ConfigState, Provider
+from services.admin import gateway_config as gc
+from services.admin.db.models import (
+    ApiKey,
+    Budget,
+    Combo,
+    ConfigState,
+    CustomModel,
+    ModelAlias,
+    ModelPrice,
+    Provider,
+)
 
 log = logging.getLogger(__name__)
 
 
 async def build_snapshot(
-    session: AsyncSession, version: int
+    session: AsyncSession, version: int, secret: bytes
 ) -> config_pb2.ConfigSnapshot:
+    """Every field of ``ConfigSnapshot``, from the database."""
     snapshot = config_pb2.ConfigSnapshot(
         version=version, created_unix_ms=int(time.time() * 1000)
     )
-    for provider in (
-        await session.scalars(select(Provider).order_by(Provider.id))
-    ).all():
-        snapshot.providers.append(
-            config_pb2.Provider(
-                id=provider.id,
-                kind=provider.kind,
-                format=WireFormat(provider.format).to_proto(),
-                base_url=provider.base_url,
-                aliases=provider.aliases,
-                models=provider.models,
-                enabled=provider.enabled,
-                display_name=provider.display_name,
-                headers={str(k): str(v) for k, v in provider.headers.items()},
-                accounts=[
-                    config_pb2.Account(
-                        id=a.id,
-                        name=a.name,
-                        sealed_credential=a.sealed_credential,
-                        priority=a.priority,
-                        enabled=a.enabled,
-                    )
-                    for a in provider.accounts
-                ],
-            )
-        )
+    await _providers(session, snapshot)
     for key in (await session.scalars(select(ApiKey).order_by(ApiKey.id))).all():
         snapshot.api_keys.append(
             config_pb2.ApiKey(
@@ -72,16 +60,130 @@ async def build_snapshot(
                 revoked=key.revoked_at is not None,
             )
         )
+    for alias in await session.scalars(select(ModelAlias).order_by(ModelAlias.alias)):
+        snapshot.aliases.add(alias=alias.alias, target=alias.target)
+    for combo in await session.scalars(select(Combo).order_by(Combo.name)):
+        snapshot.combos.add(
+            name=combo.name,
+            strategy=combo.strategy,
+            description=combo.description,
+            enabled=combo.enabled,
+            members=[
+                config_pb2.ComboMember(
+                    model=str(m.get("model", "")), weight=int(m.get("weight", 1))
+                )
+                for m in combo.members
+            ],
+        )
+    snapshot.routing.CopyFrom((await gc.load(session, gc.RoutingConfig)).to_proto())
+    resilience = await gc.load(session, gc.ResilienceConfig)
+    snapshot.resilience.CopyFrom(resilience.resilience().to_settings())
+    for price in await session.scalars(
+        select(ModelPrice).order_by(ModelPrice.provider, ModelPrice.model)
+    ):
+        snapshot.prices.add(
+            provider=price.provider,
+            model=price.model,
+            input=price.input,
+            output=price.output,
+            cached_input=price.cached_input,
+        )
+    await _gateway_settings(session, snapshot.settings, secret)
+    for budget in await session.scalars(select(Budget).order_by(Budget.key_id)):
+        snapshot.budgets.add(
+            key_id=budget.key_id,
+            limit_usd=budget.limit_usd,
+            period=budget.period,
+            warning_threshold=budget.warning_threshold,
+        )
     return snapshot
+
+
+async def _providers(
+    session: AsyncSession, snapshot: config_pb2.ConfigSnapshot
+) -> None:
+    custom: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for model in await session.scalars(select(CustomModel).order_by(CustomModel.id)):
+        kind = CUSTOM_MODEL_KINDS.get(model.api_format, "chat")
+        custom[(model.provider_id, kind)].append(model.model_id)
+    for provider in (
+        await session.scalars(select(Provider).order_by(Provider.id))
+    ).all():
+        snapshot.providers.append(
+            config_pb2.Provider(
+                id=provider.id,
+                kind=provider.kind,
+                format=WireFormat(provider.format).to_proto(),
+                base_url=provider.base_url,
+                aliases=provider.aliases,
+                # Custom models join the provider's list, so bare names and
+                # /v1/models know them.
+                models=_merged(provider.models, custom[(provider.id, "chat")]),
+                embedding_models=_merged(
+                    provider.embedding_models, custom[(provider.id, "embedding")]
+                ),
+                image_models=_merged(
+                    provider.image_models, custom[(provider.id, "image")]
+                ),
+                transcription_models=_merged(
+                    provider.transcription_models, custom[(provider.id, "audio")]
+                ),
+                enabled=provider.enabled,
+                display_name=provider.display_name,
+                headers={str(k): str(v) for k, v in provider.headers.items()},
+                accounts=[
+                    config_pb2.Account(
+                        id=a.id,
+                        name=a.name,
+                        sealed_credential=a.sealed_credential,
+                        priority=a.priority,
+                        enabled=a.enabled,
+                    )
+                    for a in sorted(provider.accounts, key=lambda a: (a.priority, a.id))
+                ],
+            )
+        )
+
+
+# A custom model's API format decides which list it joins.
+CUSTOM_MODEL_KINDS = {
+    "embeddings": "embedding",
+    "images-generations": "image",
+    "audio-transcriptions": "audio",
+}
+
+
+def _merged(own: list[str] | None, added: list[str]) -> list[str]:
+    return list(dict.fromkeys([*(own or ()), *added]))
+
+
+async def _gateway_settings(
+    session: AsyncSession, settings: config_pb2.GatewaySettings, secret: bytes
+) -> None:
+    settings.ip_filter.CopyFrom((await gc.load(session, gc.IpFilterConfig)).to_proto())
+    settings.system_prompt.CopyFrom(
+        (await gc.load(session, gc.SystemPromptConfig)).to_proto()
+    )
+    settings.thinking_budget.CopyFrom(
+        (await gc.load(session, gc.ThinkingBudgetConfig)).to_proto()
+    )
+    settings.cache.CopyFrom((await gc.load(session, gc.CacheConfig)).to_proto())
+    proxy = await gc.load(session, gc.ProxyConfig)
+    settings.upstream_proxy = proxy.active_url(secret)
 
 
 class SnapshotPublisher:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, keys: RedisKeys
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        keys: RedisKeys,
+        secret: bytes,
     ) -> None:
         self._sessions = sessions
         self._redis = redis
         self._keys = keys
+        self._secret = secret
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -93,10 +195,15 @@ class SnapshotPublisher:
                 state = ConfigState(id=1, version=0)
                 session.add(state)
             state.version += 1
-            snapshot = await build_snapshot(session, state.version)
+            snapshot = await build_snapshot(session, state.version, self._secret)
         with contextlib.suppress(RedisError, OSError):
             await self._write(snapshot)
         return snapshot.version
+
+    async def current_version(self) -> int:
+        async with self._sessions() as session:
+            state = await session.get(ConfigState, 1)
+            return state.version if state else 0
 
     async def _write(self, snapshot: config_pb2.ConfigSnapshot) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -119,7 +226,7 @@ class SnapshotPublisher:
             current = await self._redis.get(self._keys.config_version)
             if current is not None and int(current) == version:
                 return
-            snapshot = await build_snapshot(session, version)
+            snapshot = await build_snapshot(session, version, self._secret)
         await self._write(snapshot)
 
     def start(self, interval: float = 2.0) -> None:
@@ -136,5 +243,5 @@ class SnapshotPublisher:
             await asyncio.sleep(interval)
             try:
                 await self.ensure_published()
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, SQLAlchemyError) as exc:
                 log.warning("cannot check the published snapshot: %s", exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.events.v1 import events_pb2
+from omniroute.runtime import telemetry
 from omniroute.runtime.redis_keys import EVENTS_GROUP, RedisKeys
 from omniroute.wire.formats import WireFormat
+from services.admin import metrics
 from services.admin.db.models import UsageRecord
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,10 @@ def usage_row(event: events_pb2.UsageEvent) -> dict[str, Any]:
         "cache": event.cache,
         "fallbacks": event.fallbacks,
         "error_message": event.error_message,
+        # Negative means the model has no price: unknown, not free.
+        "cost_usd": event.cost_usd if event.cost_usd >= 0 else None,
+        "session_id": event.session_id[:128],
+        "kind": event.kind or "chat",
     }
 
 
@@ -115,19 +122,25 @@ class UsageConsumer:
             if not entries:
                 if start != b">":
                     return  # no more pending entries of ours
+                await self._measure_lag()
                 continue
             await self._commit(entries)
 
     async def _commit(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
         rows = []
+        events = []
         for _, fields in entries:
             payload = fields.get(EVENT_FIELD)
             if payload is None:
                 continue
             try:
-                rows.append(usage_row(events_pb2.UsageEvent.FromString(payload)))
+                event = events_pb2.UsageEvent.FromString(payload)
+                rows.append(usage_row(event))
             except Exception:
                 log.error("skipping an unreadable usage event")
+                continue
+            events.append(event)
+        started = time.time_ns()
         if rows:
             async with self._sessions() as session, session.begin():
                 await session.execute(_insert_ignoring_duplicates(session, rows))
@@ -135,6 +148,24 @@ class UsageConsumer:
             self._stream, EVENTS_GROUP, *(entry_id for entry_id, _ in entries)
         )
         self.written += len(rows)
+        metrics.USAGE_EVENTS_WRITTEN.inc(len(rows))
+        if telemetry.enabled():
+            finished = time.time_ns()
+            for event in events:
+                telemetry.record_span(
+                    "admin.record_usage",
+                    event.trace,
+                    started,
+                    finished,
+                    {"omniroute.request_id": event.request_id},
+                )
+        await self._measure_lag()
+
+    async def _measure_lag(self) -> None:
+        groups = await self._redis.xinfo_groups(self._stream)
+        for group in groups:
+            if group.get("name") in (EVENTS_GROUP, EVENTS_GROUP.encode()):
+                metrics.USAGE_EVENTS_LAG.set(int(group.get("lag") or 0))
 
 
 def _insert_ignoring_duplicates(

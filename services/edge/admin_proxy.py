@@ -22,6 +22,10 @@ _DROPPED = frozenset(
         "upgrade",
         "host",
         "content-length",
+        # The edge states who the client is; a client cannot vouch for itself.
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
     }
 )
 

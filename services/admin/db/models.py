@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -35,6 +36,10 @@ class Provider(Base):
     display_name: Mapped[str] = mapped_column(String(128), default="")
     aliases: Mapped[list[str]] = mapped_column(default=list)
     models: Mapped[list[str]] = mapped_column(default=list)
+    # Models of other kinds (for /v1/embeddings, images, transcriptions).
+    embedding_models: Mapped[list[str]] = mapped_column(default=list)
+    image_models: Mapped[list[str]] = mapped_column(default=list)
+    transcription_models: Mapped[list[str]] = mapped_column(default=list)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # "env", "demo" or "api": who registered it (env ones are re-synced at start).
@@ -110,7 +115,7 @@ class UsageRecord(Base):
     client_format: Mapped[str] = mapped_column(String(32), default="")
     requested_model: Mapped[str] = mapped_column(String(256), default="")
     provider_id: Mapped[str] = mapped_column(String(64), index=True, default="")
-    account_id: Mapped[str] = mapped_column(String(64), default="")
+    account_id: Mapped[str] = mapped_column(String(64), index=True, default="")
     model: Mapped[str] = mapped_column(String(256), default="")
     status: Mapped[int] = mapped_column(Integer)
     prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -125,6 +130,11 @@ class UsageRecord(Base):
     cache: Mapped[str] = mapped_column(String(16), default="")
     fallbacks: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str] = mapped_column(Text, default="")
+    # From the price book; None when the model has no price.
+    cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
+    session_id: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # "chat", "embeddings", "images" or "audio".
+    kind: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
 
 
 class ConfigState(Base):
@@ -134,3 +144,156 @@ class ConfigState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Setting(Base):
+    """One group of gateway settings (or an auth value) as JSON, by key."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Combo(Base):
+    """A named virtual model: members tried according to a strategy."""
+
+    __tablename__ = "combos"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(32), default="priority")
+    # [{"model": str, "weight": int}], in the configured order.
+    members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ModelAlias(Base):
+    __tablename__ = "model_aliases"
+
+    alias: Mapped[str] = mapped_column(String(256), primary_key=True)
+    target: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class ModelPrice(Base):
+    """An operator price (USD per million tokens); overrides the built-in one."""
+
+    __tablename__ = "model_prices"
+    __table_args__ = (UniqueConstraint("provider", "model"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Empty: the model at every provider.
+    provider: Mapped[str] = mapped_column(String(64), default="")
+    model: Mapped[str] = mapped_column(String(256))
+    input: Mapped[float] = mapped_column(Float, default=0.0)
+    output: Mapped[float] = mapped_column(Float, default=0.0)
+    cached_input: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Budget(Base):
+    """A spending limit of one API key per UTC calendar period."""
+
+    __tablename__ = "budgets"
+
+    key_id: Mapped[str] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
+    )
+    limit_usd: Mapped[float] = mapped_column(Float)
+    period: Mapped[str] = mapped_column(String(16), default="monthly")
+    warning_threshold: Mapped[float] = mapped_column(Float, default=0.8)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class CustomModel(Base):
+    """A model an operator added to a provider's list."""
+
+    __tablename__ = "custom_models"
+    __table_args__ = (UniqueConstraint("provider_id", "model_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider_id: Mapped[str] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    model_id: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(256), default="")
+    api_format: Mapped[str] = mapped_column(String(32), default="chat-completions")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class AuditEntry(Base):
+    """One management change: who, what, on what, when, from where."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(96), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(256), default="")
+    # Never secrets: see services.admin.audit.
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginSession(Base):
+    """A dashboard login; the cookie holds the token, the row its SHA-256."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class EvalSuite(Base):
+    __tablename__ = "eval_suites"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # [{"prompt", "model", "expect": {"contains"|"equals"|"regex": str}}]
+    cases: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    default_model: Mapped[str] = mapped_column(String(256), default="")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class EvalRun(Base):
+    __tablename__ = "eval_runs"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+    suite_name: Mapped[str] = mapped_column(
+        ForeignKey("eval_suites.name", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from services.admin import health
-from services.admin.auth import Actor, require_admin
+from services.admin.auth import Admin
+from services.admin.context import Ctx
 
 router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
-Admin = Annotated[Actor, Depends(require_admin)]
 
 
 @router.get("/health")
-async def monitoring_health(request: Request, _: Admin) -> dict[str, Any]:
+async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
     """Redis, the database, router, cache and every live executor."""
-    state = request.app.state
     (
         redis_status,
         database,
@@ -25,11 +24,11 @@ async def monitoring_health(request: Request, _: Admin) -> dict[str, Any]:
         cache_status,
         executors,
     ) = await asyncio.gather(
-        health.redis_health(state.redis),
-        health.database_health(state.sessions),
-        health.grpc_health(state.settings.router_address),
-        health.grpc_health(state.settings.cache_address),
-        health.executors_health(state.redis, state.keys),
+        health.redis_health(ctx.redis),
+        health.database_health(ctx.sessions),
+        health.grpc_health(ctx.settings.router_address),
+        health.grpc_health(ctx.settings.cache_address),
+        health.executors_health(ctx.redis, ctx.keys),
     )
     services = {
         "admin": {"status": "ok"},

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniroute.errors import BadRequest, NotFound
 from omniroute.presets import PRESETS, preset_for
 from omniroute.runtime.crypto import mask_secret, seal
-from services.admin.auth import Actor, require_admin
+from services.admin.audit import change
+from services.admin.auth import Admin
+from services.admin.context import Ctx
 from services.admin.db.models import Account, Provider
+from services.admin.schemas import SnakeModel
 
 router = APIRouter(prefix="/api/providers", tags=["providers"])
-Admin = Annotated[Actor, Depends(require_admin)]
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
-class ProviderIn(BaseModel):
+class ProviderIn(SnakeModel):
     """A provider to create, or the new state of one (PUT)."""
 
     id: str = Field(description="Unique id, also the model-name prefix: lowercase")
@@ -29,28 +31,41 @@ class ProviderIn(BaseModel):
         "openai-compatible",
         description="Preset: " + ", ".join(sorted(PRESETS)),
     )
-    base_url: str = Field("", description="Empty takes the preset's URL")
+    base_url: str = Field("", max_length=512, description="Empty takes the preset's")
     api_key: SecretStr | None = Field(
-        None, description="Stored encrypted, never returned"
+        None, max_length=8192, description="Stored encrypted, never returned"
     )
-    models: list[str] = Field(default_factory=list)
-    aliases: list[str] = Field(default_factory=list)
-    display_name: str = ""
-    headers: dict[str, str] = Field(default_factory=dict)
+    models: list[str] = Field(default_factory=list, max_length=5000)
+    embedding_models: list[str] = Field(default_factory=list, max_length=1000)
+    image_models: list[str] = Field(default_factory=list, max_length=1000)
+    transcription_models: list[str] = Field(default_factory=list, max_length=1000)
+    aliases: list[str] = Field(default_factory=list, max_length=100)
+    display_name: str = Field("", max_length=128)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
     enabled: bool = True
 
     @field_validator("id")
     @classmethod
     def _valid_id(cls, value: str) -> str:
-        if not _ID.match(value):
+        if not PROVIDER_ID.match(value):
             raise ValueError("use 1-64 lowercase letters, digits, '.', '_' or '-'")
         return value
+
+    @field_validator(
+        "models", "embedding_models", "image_models", "transcription_models", "aliases"
+    )
+    @classmethod
+    def _names(cls, values: list[str]) -> list[str]:
+        cleaned = [v.strip() for v in values if v.strip()]
+        if any(len(v) > 256 or any(c.isspace() for c in v) for v in cleaned):
+            raise ValueError("names are at most 256 characters, without spaces")
+        return cleaned
 
 
 class AccountOut(BaseModel):
     id: str
     name: str
-    credential: str
+    credential: str = Field(description="Masked: enough to recognise, not to use")
     priority: int
     enabled: bool
 
@@ -62,6 +77,9 @@ class ProviderOut(BaseModel):
     base_url: str
     display_name: str
     models: list[str]
+    embedding_models: list[str]
+    image_models: list[str]
+    transcription_models: list[str]
     aliases: list[str]
     enabled: bool
     source: str
@@ -77,108 +95,136 @@ class ProviderOut(BaseModel):
             base_url=provider.base_url,
             display_name=provider.display_name,
             models=list(provider.models),
+            embedding_models=list(provider.embedding_models or ()),
+            image_models=list(provider.image_models or ()),
+            transcription_models=list(provider.transcription_models or ()),
             aliases=list(provider.aliases),
             enabled=provider.enabled,
             source=provider.source,
-            accounts=[
-                AccountOut(
-                    id=a.id,
-                    name=a.name,
-                    credential=a.credential_hint,
-                    priority=a.priority,
-                    enabled=a.enabled,
-                )
-                for a in provider.accounts
-            ],
+            accounts=[account_out(a) for a in provider.accounts],
             created_at=provider.created_at,
         )
 
 
+def account_out(account: Account) -> AccountOut:
+    return AccountOut(
+        id=account.id,
+        name=account.name,
+        credential=account.credential_hint,
+        priority=account.priority,
+        enabled=account.enabled,
+    )
+
+
 @router.get("")
-async def list_providers(request: Request, _: Admin) -> list[ProviderOut]:
+async def list_providers(ctx: Ctx, _: Admin) -> list[ProviderOut]:
     """Every provider with its accounts (credentials masked)."""
-    async with request.app.state.sessions() as session:
-        providers = (
-            await session.scalars(select(Provider).order_by(Provider.id))
-        ).all()
+    async with ctx.sessions() as session:
+        providers = await session.scalars(select(Provider).order_by(Provider.id))
         return [ProviderOut.of(p) for p in providers]
 
 
 @router.post("", status_code=201)
-async def create_provider(request: Request, body: ProviderIn, _: Admin) -> ProviderOut:
+async def create_provider(ctx: Ctx, body: ProviderIn, actor: Admin) -> ProviderOut:
     """Registers a provider; it is routable as soon as the edges get the new table."""
-    state = request.app.state
-    async with state.sessions() as session, session.begin():
-        if await session.get(Provider, body.id) is not None:
+    async with change(ctx, actor, "provider.create", body.id, _details(body)) as c:
+        if await c.session.get(Provider, body.id) is not None:
             raise BadRequest(
-                f"a provider with id '{body.id}' exists; use PUT to change it"
+                f"a provider with id '{body.id}' exists; use PUT to change it",
+                param="id",
             )
         provider = Provider(id=body.id, source="api")
-        session.add(provider)
-        _apply(provider, body, state.settings.secret)
-        await session.flush()
-        await session.refresh(provider, ["accounts"])
+        c.session.add(provider)
+        apply(provider, body, ctx.settings.secret)
+        await c.session.flush()
+        await c.session.refresh(provider, ["accounts"])
         result = ProviderOut.of(provider)
-    await state.publisher.publish()
     return result
 
 
 @router.get("/{provider_id}")
-async def get_provider(request: Request, provider_id: str, _: Admin) -> ProviderOut:
-    async with request.app.state.sessions() as session:
-        return ProviderOut.of(await _get(session, provider_id))
+async def get_provider(ctx: Ctx, provider_id: str, _: Admin) -> ProviderOut:
+    """One provider with its accounts (credentials masked)."""
+    async with ctx.sessions() as session:
+        return ProviderOut.of(await get(session, provider_id))
 
 
 @router.put("/{provider_id}")
 async def update_provider(
-    request: Request, provider_id: str, body: ProviderIn, _: Admin
+    ctx: Ctx, provider_id: str, body: ProviderIn, actor: Admin
 ) -> ProviderOut:
     """Replaces a provider's settings; the credential only if ``api_key`` is sent."""
     if body.id != provider_id:
-        raise BadRequest("the id in the body differs from the one in the path")
-    state = request.app.state
-    async with state.sessions() as session, session.begin():
-        provider = await _get(session, provider_id)
-        _apply(provider, body, state.settings.secret)
-        await session.flush()
-        await session.refresh(provider, ["accounts"])
+        raise BadRequest(
+            "the id in the body differs from the one in the path", param="id"
+        )
+    async with change(ctx, actor, "provider.update", provider_id, _details(body)) as c:
+        provider = await get(c.session, provider_id)
+        apply(provider, body, ctx.settings.secret)
+        await c.session.flush()
+        await c.session.refresh(provider, ["accounts"])
         result = ProviderOut.of(provider)
-    await state.publisher.publish()
     return result
 
 
 @router.delete("/{provider_id}", status_code=204)
-async def delete_provider(request: Request, provider_id: str, _: Admin) -> Response:
-    state = request.app.state
-    async with state.sessions() as session, session.begin():
-        await session.delete(await _get(session, provider_id))
-    await state.publisher.publish()
+async def delete_provider(ctx: Ctx, provider_id: str, actor: Admin) -> Response:
+    """Removes a provider, its accounts and its custom models."""
+    async with change(ctx, actor, "provider.delete", provider_id) as c:
+        await c.session.delete(await get(c.session, provider_id))
     return Response(status_code=204)
 
 
-async def _get(session: object, provider_id: str) -> Provider:
-    provider = await session.get(Provider, provider_id)  # type: ignore[attr-defined]
+async def get(session: AsyncSession, provider_id: str) -> Provider:
+    provider = await session.get(Provider, provider_id)
     if provider is None:
         raise NotFound(f"no provider '{provider_id}'", code="not_found")
-    return provider  # type: ignore[no-any-return]
+    return provider
 
 
-def _apply(provider: Provider, body: ProviderIn, secret: bytes) -> None:
-    if body.kind not in PRESETS:
+def _details(body: ProviderIn) -> dict[str, object]:
+    return body.model_dump(mode="json", exclude={"api_key", "headers"}) | {
+        "credential_changed": body.api_key is not None
+    }
+
+
+def check_base_url(kind: str, base_url: str) -> str:
+    if kind not in PRESETS:
         raise BadRequest(
-            f"unknown kind '{body.kind}'; one of: {', '.join(sorted(PRESETS))}"
+            f"kind: unknown kind '{kind}'; one of: {', '.join(sorted(PRESETS))}",
+            param="kind",
         )
+    if kind == "local":
+        return preset_for(kind).base_url  # runs inside the executor, no URL
+    url = base_url.strip().rstrip("/") or preset_for(kind).base_url
+    if not url:
+        raise BadRequest(
+            "base_url: required for an openai-compatible provider", param="base_url"
+        )
+    if not url.startswith(("http://", "https://")):
+        raise BadRequest(
+            "base_url: must start with http:// or https://", param="base_url"
+        )
+    return url
+
+
+def apply(provider: Provider, body: ProviderIn, secret: bytes) -> None:
+    base_url = check_base_url(body.kind, body.base_url)
     preset = preset_for(body.kind)
-    base_url = body.base_url.strip() or preset.base_url
-    if not base_url:
-        raise BadRequest("base_url is required for an openai-compatible provider")
-    if not base_url.startswith(("http://", "https://")):
-        raise BadRequest("base_url must start with http:// or https://")
     provider.kind = body.kind
     provider.format = str(preset.format)
     provider.base_url = base_url
     provider.display_name = body.display_name
     provider.models = list(dict.fromkeys(body.models or preset.models))
+    provider.embedding_models = list(
+        dict.fromkeys(body.embedding_models or preset.embedding_models)
+    )
+    provider.image_models = list(
+        dict.fromkeys(body.image_models or preset.image_models)
+    )
+    provider.transcription_models = list(
+        dict.fromkeys(body.transcription_models or preset.transcription_models)
+    )
     provider.aliases = list(dict.fromkeys(body.aliases or preset.aliases))
     provider.headers = dict(body.headers)
     provider.enabled = body.enabled

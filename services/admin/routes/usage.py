@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
-from services.admin.auth import Actor, require_admin
+from omniroute.errors import BadRequest
+from services.admin import usage_stats
+from services.admin.auth import Admin
+from services.admin.context import Ctx
 from services.admin.db.models import UsageRecord
+from services.admin.logins import aware, now
 
 router = APIRouter(prefix="/api/usage", tags=["usage"])
-Admin = Annotated[Actor, Depends(require_admin)]
+MAX_RANGE = timedelta(days=400)
 
 
 class UsageLogEntry(BaseModel):
@@ -24,11 +28,14 @@ class UsageLogEntry(BaseModel):
     client_format: str
     requested_model: str
     provider: str
+    account: str
     model: str
+    kind: str
     status: int
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    cost_usd: float | None
     latency_ms: float
     upstream_latency_ms: float
     ttft_ms: float
@@ -45,22 +52,153 @@ class UsageLogPage(BaseModel):
     entries: list[UsageLogEntry]
 
 
-@router.get("/logs")
-async def usage_logs(
-    request: Request,
-    _: Admin,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    provider: str | None = None,
-    api_key_id: str | None = None,
-) -> UsageLogPage:
-    """Recorded requests, newest first."""
+class RequestLogEntry(UsageLogEntry):
+    session_id: str
+    cached_tokens: int
+    reasoning_tokens: int
+    # What the gateway itself added on top of the provider's time.
+    gateway_ms: float
+
+
+class RequestLogPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    entries: list[RequestLogEntry]
+
+
+def _entry(r: UsageRecord) -> dict[str, Any]:
+    return {
+        "request_id": r.request_id,
+        "timestamp": aware(r.timestamp),
+        "api_key_id": r.api_key_id,
+        "endpoint": r.endpoint,
+        "client_format": r.client_format,
+        "requested_model": r.requested_model,
+        "provider": r.provider_id,
+        "account": r.account_id,
+        "model": r.model,
+        "kind": r.kind,
+        "status": r.status,
+        "prompt_tokens": r.prompt_tokens,
+        "completion_tokens": r.completion_tokens,
+        "total_tokens": r.total_tokens,
+        "cost_usd": r.cost_usd,
+        "latency_ms": r.latency_ms,
+        "upstream_latency_ms": r.upstream_latency_ms,
+        "ttft_ms": r.ttft_ms,
+        "stream": r.stream,
+        "cache": r.cache,
+        "fallbacks": r.fallbacks,
+        "error": r.error_message,
+    }
+
+
+def _filtered(
+    provider: str | None,
+    api_key_id: str | None,
+    model: str | None,
+    status: int | None,
+    errors_only: bool,
+    since: datetime | None,
+    until: datetime | None,
+    min_cost: float | None,
+    max_cost: float | None,
+) -> Select[UsageRecord]:
     query = select(UsageRecord)
     if provider:
         query = query.where(UsageRecord.provider_id == provider)
     if api_key_id:
         query = query.where(UsageRecord.api_key_id == api_key_id)
-    async with request.app.state.sessions() as session:
+    if model:
+        query = query.where(UsageRecord.model == model)
+    if status is not None:
+        query = query.where(UsageRecord.status == status)
+    if errors_only:
+        query = query.where(UsageRecord.status >= 400)
+    if since is not None:
+        query = query.where(UsageRecord.timestamp >= usage_stats.utc(since))
+    if until is not None:
+        query = query.where(UsageRecord.timestamp < usage_stats.utc(until))
+    if min_cost is not None:
+        query = query.where(UsageRecord.cost_usd >= min_cost)
+    if max_cost is not None:
+        query = query.where(UsageRecord.cost_usd <= max_cost)
+    return query
+
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Cost = Annotated[float | None, Query(ge=0, le=1e9)]
+Status = Annotated[int | None, Query(ge=100, le=599)]
+Name = Annotated[str | None, Query(max_length=256)]
+
+
+@router.get("/logs")
+async def usage_logs(
+    ctx: Ctx,
+    _: Admin,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    provider: Name = None,
+    api_key_id: Name = None,
+    model: Name = None,
+    status: Status = None,
+    errors_only: bool = False,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    min_cost: Cost = None,
+    max_cost: Cost = None,
+) -> UsageLogPage:
+    """Recorded requests, newest first, with filters."""
+    query = _filtered(
+        provider,
+        api_key_id,
+        model,
+        status,
+        errors_only,
+        since,
+        until,
+        min_cost,
+        max_cost,
+    )
+    async with ctx.sessions() as session:
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await session.scalars(
+            query.order_by(UsageRecord.timestamp.desc(), UsageRecord.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        entries = [UsageLogEntry(**_entry(r)) for r in rows]
+    return UsageLogPage(total=total or 0, limit=limit, offset=offset, entries=entries)
+
+
+@router.get("/request-logs")
+async def request_logs(
+    ctx: Ctx,
+    _: Admin,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    request_id: Name = None,
+    session_id: Name = None,
+    provider: Name = None,
+    api_key_id: Name = None,
+    model: Name = None,
+    status: Status = None,
+    errors_only: bool = False,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> RequestLogPage:
+    """Per-request detail: error, fallbacks, cache, session and the latency
+    breakdown (total, upstream, first token, gateway overhead)."""
+    query = _filtered(
+        provider, api_key_id, model, status, errors_only, since, until, None, None
+    )
+    if request_id:
+        query = query.where(UsageRecord.request_id == request_id)
+    if session_id:
+        query = query.where(UsageRecord.session_id == session_id)
+    async with ctx.sessions() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await session.scalars(
             query.order_by(UsageRecord.timestamp.desc(), UsageRecord.id.desc())
@@ -68,27 +206,107 @@ async def usage_logs(
             .offset(offset)
         )
         entries = [
-            UsageLogEntry(
-                request_id=r.request_id,
-                timestamp=r.timestamp,
-                api_key_id=r.api_key_id,
-                endpoint=r.endpoint,
-                client_format=r.client_format,
-                requested_model=r.requested_model,
-                provider=r.provider_id,
-                model=r.model,
-                status=r.status,
-                prompt_tokens=r.prompt_tokens,
-                completion_tokens=r.completion_tokens,
-                total_tokens=r.total_tokens,
-                latency_ms=r.latency_ms,
-                upstream_latency_ms=r.upstream_latency_ms,
-                ttft_ms=r.ttft_ms,
-                stream=r.stream,
-                cache=r.cache,
-                fallbacks=r.fallbacks,
-                error=r.error_message,
+            RequestLogEntry(
+                **_entry(r),
+                session_id=r.session_id,
+                cached_tokens=r.cached_tokens,
+                reasoning_tokens=r.reasoning_tokens,
+                gateway_ms=round(max(0.0, r.latency_ms - r.upstream_latency_ms), 3),
             )
             for r in rows
         ]
-    return UsageLogPage(total=total or 0, limit=limit, offset=offset, entries=entries)
+    return RequestLogPage(total=total or 0, limit=limit, offset=offset, entries=entries)
+
+
+def _range(
+    since: datetime | None, until: datetime | None, default: timedelta
+) -> tuple[datetime, datetime]:
+    end = usage_stats.utc(until) if until else now()
+    start = usage_stats.utc(since) if since else end - default
+    if start >= end:
+        raise BadRequest("since: must be before until", param="since")
+    if end - start > MAX_RANGE:
+        raise BadRequest("since: the range is at most 400 days", param="since")
+    return start, end
+
+
+@router.get("/history")
+async def usage_history(
+    ctx: Ctx,
+    _: Admin,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bucket: usage_stats.Bucket = "day",
+    group_by: usage_stats.GroupBy = "none",
+    api_key_id: Name = None,
+    provider: Name = None,
+) -> dict[str, Any]:
+    """Requests, errors, tokens, cost and latency per hour or day (UTC),
+    optionally per provider, model, key or account. Default: the last 30 days
+    by day (7 days by hour)."""
+    default = timedelta(days=7 if bucket == "hour" else 30)
+    start, end = _range(since, until, default)
+    async with ctx.sessions() as session:
+        rows = await usage_stats.history(
+            session, start, end, bucket, group_by, api_key_id, provider
+        )
+        total = await usage_stats.totals(session, start, end)
+    return {
+        "since": start.isoformat(),
+        "until": end.isoformat(),
+        "bucket": bucket,
+        "groupBy": group_by,
+        "totals": total,
+        "series": rows,
+    }
+
+
+@router.get("/{connection_id}")
+async def connection_usage(
+    ctx: Ctx,
+    connection_id: str,
+    _: Admin,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """Usage of one provider account (its id), per day and per model.
+    Default: the last 30 days."""
+    start, end = _range(since, until, timedelta(days=30))
+    condition = UsageRecord.account_id == connection_id
+    async with ctx.sessions() as session:
+        total = await usage_stats.totals(session, start, end, condition)
+        by_model = await session.execute(
+            select(
+                UsageRecord.model,
+                func.count(),
+                func.sum(UsageRecord.total_tokens),
+                func.sum(func.coalesce(UsageRecord.cost_usd, 0.0)),
+            )
+            .where(
+                condition,
+                UsageRecord.timestamp >= usage_stats.utc(start),
+                UsageRecord.timestamp < usage_stats.utc(end),
+            )
+            .group_by(UsageRecord.model)
+            .order_by(UsageRecord.model)
+        )
+        models = [
+            {
+                "model": model,
+                "requests": int(count),
+                "totalTokens": int(tokens or 0),
+                "costUsd": round(float(cost or 0.0), 6),
+            }
+            for model, count, tokens, cost in by_model.all()
+        ]
+        days = await usage_stats.history(
+            session, start, end, "day", "none", account_id=connection_id
+        )
+    return {
+        "connectionId": connection_id,
+        "since": start.isoformat(),
+        "until": end.isoformat(),
+        "totals": total,
+        "byModel": models,
+        "byDay": days,
+    }

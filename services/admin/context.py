@@ -1,0 +1,51 @@
+"""What the composition root hands every route: one typed object."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from omniroute.netaddr import IPNetwork, client_address, parse_networks
+from omniroute.runtime.redis_keys import RedisKeys
+from services.admin.login_guard import LoginGuard
+from services.admin.settings import AdminSettings
+from services.admin.snapshot import SnapshotPublisher
+
+
+@dataclass(slots=True)
+class AdminContext:
+    settings: AdminSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+    keys: RedisKeys
+    publisher: SnapshotPublisher
+    login_guard: LoginGuard
+    # Asks the server to stop (POST /api/shutdown); set by __main__.
+    request_shutdown: Callable[[], None]
+    # Re-runs start-up configuration (POST /api/restart).
+    restart: Callable[[], Awaitable[None]] | None = None
+    trusted_proxies: list[IPNetwork] = field(default_factory=list)
+
+    def client_ip(self, request: Request) -> str:
+        peer = request.client.host if request.client else ""
+        return client_address(
+            peer, request.headers.getlist("x-forwarded-for"), self.trusted_proxies
+        )
+
+    @staticmethod
+    def trusted(settings: AdminSettings) -> list[IPNetwork]:
+        return parse_networks(settings.trusted_proxies.split(","))
+
+
+def context(request: Request) -> AdminContext:
+    ctx: AdminContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AdminContext, Depends(context)]

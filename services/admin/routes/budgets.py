@@ -1,0 +1,127 @@
+"""``/api/usage/budget``: spending limits of API keys (USD per UTC period).
+
+Admin stores them and publishes them in the snapshot; the edge enforces
+them at admission. Spend shown here is the sum of recorded usage cost in
+the current period.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import Field
+from sqlalchemy import select
+
+from omniroute.errors import BadRequest, NotFound
+from services.admin import usage_stats
+from services.admin.audit import change
+from services.admin.auth import Admin
+from services.admin.context import Ctx
+from services.admin.db.models import ApiKey, Budget
+from services.admin.logins import now
+from services.admin.schemas import CamelModel
+
+router = APIRouter(prefix="/api/usage/budget", tags=["usage"])
+
+
+class BudgetIn(CamelModel):
+    key_id: str = Field(max_length=64)
+    limit: float = Field(ge=0, le=10**9, description="USD per period; 0 removes it")
+    period: usage_stats.Period = "monthly"
+    warning_threshold: float = Field(
+        0.8, ge=0, le=1, description="Fraction of the limit that logs a warning"
+    )
+
+
+class BudgetStatus(CamelModel):
+    key_id: str
+    key_name: str
+    limit: float
+    period: str
+    warning_threshold: float
+    spent: float
+    remaining: float
+    percent: float
+    period_start: datetime
+    period_end: datetime
+    exceeded: bool
+
+
+class BudgetList(CamelModel):
+    budgets: list[BudgetStatus]
+
+
+@router.get("")
+async def budget_status(
+    ctx: Ctx,
+    _: Admin,
+    key_id: Annotated[str | None, Query(alias="keyId", max_length=64)] = None,
+) -> BudgetList:
+    """Every key's budget with what it spent this period (or one: ``?keyId=``)."""
+    moment = now()
+    async with ctx.sessions() as session:
+        query = select(Budget, ApiKey.name).join(ApiKey, ApiKey.id == Budget.key_id)
+        if key_id:
+            query = query.where(Budget.key_id == key_id)
+        rows = (await session.execute(query.order_by(Budget.key_id))).all()
+        statuses = []
+        for budget, name in rows:
+            start, end = usage_stats.period_bounds(budget.period, moment)
+            spent = (await usage_stats.spent(session, [budget.key_id], start)).get(
+                budget.key_id, 0.0
+            )
+            statuses.append(
+                BudgetStatus(
+                    key_id=budget.key_id,
+                    key_name=name,
+                    limit=budget.limit_usd,
+                    period=budget.period,
+                    warning_threshold=budget.warning_threshold,
+                    spent=round(spent, 6),
+                    remaining=round(max(0.0, budget.limit_usd - spent), 6),
+                    percent=round(100 * spent / budget.limit_usd, 2)
+                    if budget.limit_usd
+                    else 0.0,
+                    period_start=start,
+                    period_end=end,
+                    exceeded=spent >= budget.limit_usd,
+                )
+            )
+    return BudgetList(budgets=statuses)
+
+
+@router.post("")
+async def set_budget(ctx: Ctx, body: BudgetIn, actor: Admin) -> BudgetList:
+    """Sets or changes one key's budget (``limit: 0`` removes it)."""
+    async with change(
+        ctx, actor, "budget.set", body.key_id, body.model_dump(mode="json")
+    ) as c:
+        if await c.session.get(ApiKey, body.key_id) is None:
+            raise BadRequest(f"keyId: no API key '{body.key_id}'", param="keyId")
+        budget = await c.session.get(Budget, body.key_id)
+        if body.limit == 0:
+            if budget is not None:
+                await c.session.delete(budget)
+        else:
+            if budget is None:
+                budget = Budget(key_id=body.key_id)
+                c.session.add(budget)
+            budget.limit_usd = body.limit
+            budget.period = body.period
+            budget.warning_threshold = body.warning_threshold
+    return await budget_status(ctx, actor, body.key_id)
+
+
+@router.delete("", status_code=204)
+async def delete_budget(
+    ctx: Ctx, actor: Admin, key_id: Annotated[str, Query(alias="keyId", max_length=64)]
+) -> Response:
+    """Removes one key's budget (``?keyId=``)."""
+    async with change(ctx, actor, "budget.delete", key_id) as c:
+        budget = await c.session.get(Budget, key_id)
+        if budget is None:
+            raise NotFound(f"API key '{key_id}' has no budget", code="not_found")
+        await c.session.delete(budget)
+    return Response(status_code=204)

@@ -1,0 +1,170 @@
+"""Dashboard login, cookies, API-key access and the brute-force guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.admin.conftest import ADMIN_KEY, INITIAL_PASSWORD, AdminHarness, error_of
+
+
+async def test_management_needs_credentials(admin: AdminHarness) -> None:
+    async with admin.anonymous() as anonymous:
+        response = await anonymous.get("/api/providers")
+        assert response.status_code == 401
+        assert error_of(response)["code"] == "missing_credentials"
+        # Public routes stay public.
+        assert (await anonymous.get("/api/auth/status")).status_code == 200
+        assert (await anonymous.get("/api/settings/require-login")).json() == {
+            "requireLogin": True,
+            "passwordSet": True,
+        }
+    assert (await admin.client.get("/api/providers")).status_code == 200
+
+
+async def test_bad_and_unscoped_keys(admin: AdminHarness) -> None:
+    created = await admin.client.post("/api/keys", json={"name": "client"})
+    client_key = created.json()["key"]
+    async with admin.anonymous() as anonymous:
+        wrong = await anonymous.get(
+            "/api/keys", headers={"Authorization": "Bearer sk-or-nope"}
+        )
+        assert wrong.status_code == 401
+        unscoped = await anonymous.get(
+            "/api/keys", headers={"Authorization": f"Bearer {client_key}"}
+        )
+        assert unscoped.status_code == 403
+        assert error_of(unscoped)["code"] == "insufficient_scope"
+        via_header = await anonymous.get("/api/keys", headers={"x-api-key": ADMIN_KEY})
+        assert via_header.status_code == 200
+
+
+async def test_login_cookie_logout(admin: AdminHarness) -> None:
+    async with admin.anonymous() as browser:
+        response = await browser.post(
+            "/api/auth/login", json={"password": INITIAL_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["mustChangePassword"] is True
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith("auth_token=")
+        for flag in ("HttpOnly", "Path=/", "SameSite=lax", "Max-Age="):
+            assert flag.lower() in cookie.lower()
+        assert "secure" not in cookie.lower()
+        assert (await browser.get("/api/providers")).status_code == 200
+        status = (await browser.get("/api/auth/status")).json()
+        assert status["authenticated"] is True and status["via"] == "session"
+
+        assert (await browser.post("/api/auth/logout")).status_code == 200
+        assert (await browser.get("/api/providers")).status_code == 401
+        assert (await browser.get("/api/auth/status")).json()["authenticated"] is False
+
+
+async def test_cookie_secure_behind_https_proxy(admin: AdminHarness) -> None:
+    async with admin.anonymous() as browser:
+        response = await browser.post(
+            "/api/auth/login",
+            json={"password": INITIAL_PASSWORD},
+            headers={"X-Forwarded-Proto": "https"},
+        )
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+async def test_password_change_first_run(admin: AdminHarness) -> None:
+    async with admin.anonymous() as browser:
+        await browser.post("/api/auth/login", json={"password": INITIAL_PASSWORD})
+        short = await browser.put(
+            "/api/auth/password", json={"current": INITIAL_PASSWORD, "new": "x"}
+        )
+        assert short.status_code == 400 and error_of(short)["param"] == "new"
+        wrong = await browser.put(
+            "/api/auth/password", json={"current": "nope-nope", "new": "a-new-pass-1"}
+        )
+        assert wrong.status_code == 401
+        changed = await browser.put(
+            "/api/auth/password",
+            json={"current": INITIAL_PASSWORD, "new": "a-new-pass-1"},
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["mustChangePassword"] is False
+        # The session that changed it got a fresh cookie and stays signed in.
+        assert (await browser.get("/api/keys")).status_code == 200
+        assert (await browser.get("/api/init")).json()["mustChangePassword"] is False
+    async with admin.anonymous() as other:
+        old = await other.post("/api/auth/login", json={"password": INITIAL_PASSWORD})
+        assert old.status_code == 401
+        new = await other.post("/api/auth/login", json={"password": "a-new-pass-1"})
+        assert new.status_code == 200
+        assert new.json()["mustChangePassword"] is False
+
+
+async def test_brute_force_guard(admin: AdminHarness) -> None:
+    async with admin.anonymous() as attacker:
+        for _ in range(2):
+            response = await attacker.post(
+                "/api/auth/login", json={"password": "guess"}
+            )
+            assert response.status_code == 401
+        locked = await attacker.post("/api/auth/login", json={"password": "guess"})
+        assert locked.status_code == 429
+        assert int(locked.headers["retry-after"]) > 0
+        # Even the right password waits out the lockout.
+        right = await attacker.post(
+            "/api/auth/login", json={"password": INITIAL_PASSWORD}
+        )
+        assert right.status_code == 429
+    policies = (await admin.client.get("/api/policies")).json()
+    assert [i["identifier"] for i in policies["lockedIdentifiers"]] == ["127.0.0.1"]
+    unlocked = await admin.client.post(
+        "/api/policies", json={"action": "unlock", "identifier": "127.0.0.1"}
+    )
+    assert unlocked.status_code == 200 and unlocked.json()["lockedIdentifiers"] == []
+    async with admin.anonymous() as browser:
+        ok = await browser.post("/api/auth/login", json={"password": INITIAL_PASSWORD})
+        assert ok.status_code == 200
+
+
+async def test_forwarded_for_only_from_trusted_proxy(admin: AdminHarness) -> None:
+    async with admin.anonymous() as attacker:
+        for index in range(3):
+            await attacker.post(
+                "/api/auth/login",
+                json={"password": "guess"},
+                headers={"X-Forwarded-For": f"203.0.113.{index}"},
+            )
+    # The ASGI peer is 127.0.0.1, a trusted proxy: each forwarded address
+    # counts on its own, so none is locked yet.
+    locked = (await admin.client.get("/api/policies")).json()["lockedIdentifiers"]
+    assert locked == []
+
+
+async def test_require_login_off_allows_anonymous(admin: AdminHarness) -> None:
+    response = await admin.client.put(
+        "/api/settings/require-login", json={"requireLogin": False}
+    )
+    assert response.status_code == 200
+    async with admin.anonymous() as anonymous:
+        assert (await anonymous.get("/api/providers")).status_code == 200
+        created = await anonymous.post("/api/keys", json={"name": "by-anyone"})
+        assert created.status_code == 201
+    audit = (
+        await admin.client.get(
+            "/api/compliance/audit-log", params={"action": "api_key.create"}
+        )
+    ).json()
+    assert audit["entries"][0]["actor"] == "anonymous"
+
+
+@pytest.mark.parametrize("admin_extra", [{"initial_password": None}])
+async def test_no_password_needs_setup(admin: AdminHarness) -> None:
+    async with admin.anonymous() as browser:
+        response = await browser.post("/api/auth/login", json={"password": "whatever"})
+        assert response.status_code == 403
+        assert error_of(response)["code"] == "needs_setup"
+    # An admin key sets the first password without a current one.
+    set_first = await admin.client.put(
+        "/api/auth/password", json={"new": "first-pass-1"}
+    )
+    assert set_first.status_code == 200, set_first.text
+    async with admin.anonymous() as browser:
+        ok = await browser.post("/api/auth/login", json={"password": "first-pass-1"})
+        assert ok.status_code == 200

@@ -1,0 +1,231 @@
+"""Gateway settings, pricing and budgets: round trips, validation, snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.admin.conftest import AdminHarness, error_of
+
+
+async def _changes_snapshot(
+    admin: AdminHarness, method: str, path: str, body: Any
+) -> Any:
+    before = await admin.version()
+    response = await admin.client.request(method, path, json=body)
+    assert response.status_code == 200, response.text
+    snapshot = await admin.snapshot()
+    assert snapshot.version > before
+    return response.json(), snapshot
+
+
+async def test_defaults_in_snapshot(admin: AdminHarness) -> None:
+    snapshot = await admin.snapshot()
+    settings = snapshot.settings
+    assert settings.cache.exact_enabled and not settings.cache.semantic_enabled
+    assert settings.cache.similarity_threshold == pytest.approx(0.92)
+    assert settings.cache.ttl_seconds == 3600 and not settings.cache.cache_sampled
+    assert settings.ip_filter.mode == "blacklist" and not settings.ip_filter.enabled
+    assert settings.thinking_budget.mode == "passthrough"
+    assert settings.upstream_proxy == ""
+    assert snapshot.routing.session_ttl_seconds == 900
+    assert snapshot.routing.max_combo_depth == 3
+    assert snapshot.resilience.provider_breaker.failure_threshold == 5
+    assert snapshot.resilience.cooldown_max_seconds == 300
+
+
+async def test_ip_filter(admin: AdminHarness) -> None:
+    body = {
+        "enabled": True,
+        "mode": "whitelist",
+        "whitelist": ["10.0.0.0/8", "192.168.1.7", "2001:db8::/32"],
+        "blacklist": [],
+    }
+    saved, snapshot = await _changes_snapshot(
+        admin, "PUT", "/api/settings/ip-filter", body
+    )
+    assert saved["whitelist"] == ["10.0.0.0/8", "192.168.1.7", "2001:db8::/32"]
+    assert list(snapshot.settings.ip_filter.whitelist) == saved["whitelist"]
+    assert snapshot.settings.ip_filter.mode == "whitelist"
+    bad = await admin.client.put(
+        "/api/settings/ip-filter", json={**body, "blacklist": ["1.2.3.4", "not-an-ip"]}
+    )
+    assert bad.status_code == 400
+    assert error_of(bad)["param"] == "blacklist"
+    assert "not-an-ip" in error_of(bad)["message"]
+    mode = await admin.client.put("/api/settings/ip-filter", json={"mode": "greylist"})
+    assert mode.status_code == 400 and error_of(mode)["param"] == "mode"
+
+
+async def test_prompt_budget_cache(admin: AdminHarness) -> None:
+    _, snapshot = await _changes_snapshot(
+        admin,
+        "PUT",
+        "/api/settings/system-prompt",
+        {"enabled": True, "prefixPrompt": "Be brief.", "suffix": ""},
+    )
+    assert snapshot.settings.system_prompt.prefix == "Be brief."
+    assert snapshot.settings.system_prompt.enabled
+    _, snapshot = await _changes_snapshot(
+        admin,
+        "PUT",
+        "/api/settings/thinking-budget",
+        {"mode": "custom", "customBudget": 2048},
+    )
+    assert snapshot.settings.thinking_budget.mode == "custom"
+    assert snapshot.settings.thinking_budget.custom_budget == 2048
+    bad = await admin.client.put("/api/settings/thinking-budget", json={"mode": "max"})
+    assert bad.status_code == 400 and error_of(bad)["param"] == "mode"
+    cache = {
+        "exact_enabled": False,
+        "semantic_enabled": True,
+        "similarity_threshold": 0.8,
+        "ttl_seconds": 60,
+        "cache_sampled": True,
+    }
+    saved, snapshot = await _changes_snapshot(
+        admin, "PUT", "/api/settings/cache", cache
+    )
+    assert saved == cache
+    assert snapshot.settings.cache.semantic_enabled
+    assert snapshot.settings.cache.similarity_threshold == pytest.approx(0.8)
+    too_high = await admin.client.put(
+        "/api/settings/cache", json={**cache, "similarity_threshold": 1.5}
+    )
+    assert too_high.status_code == 400
+    assert error_of(too_high)["param"] == "similarity_threshold"
+    assert (await admin.client.get("/api/settings/cache")).json() == cache
+
+
+async def test_all_settings_and_proxy(admin: AdminHarness) -> None:
+    saved, snapshot = await _changes_snapshot(
+        admin,
+        "PUT",
+        "/api/settings",
+        {
+            "cache": {"ttl_seconds": 10},
+            "proxy": {"url": "http://user:s3cret@127.0.0.1:3128", "enabled": True},
+        },
+    )
+    assert saved["cache"]["ttl_seconds"] == 10
+    assert saved["proxy"] == {
+        "enabled": True,
+        "url": "http://user:****@127.0.0.1:3128",
+        "configured": True,
+    }
+    assert snapshot.settings.upstream_proxy == "http://user:s3cret@127.0.0.1:3128"
+    assert "s3cret" not in (await admin.client.get("/api/settings")).text
+    # Sending back the masked URL keeps the stored password.
+    await admin.client.put(
+        "/api/settings/proxy",
+        json={"url": "http://user:****@127.0.0.1:3128", "enabled": True},
+    )
+    assert (await admin.snapshot()).settings.upstream_proxy.endswith(
+        "s3cret@127.0.0.1:3128"
+    )
+    off = await admin.client.put(
+        "/api/settings/proxy", json={"url": "", "enabled": False}
+    )
+    assert off.json()["configured"] is False
+    assert (await admin.snapshot()).settings.upstream_proxy == ""
+    bad = await admin.client.put("/api/settings/proxy", json={"url": "ftp://x"})
+    assert bad.status_code == 400 and error_of(bad)["param"] == "url"
+
+
+async def test_proxy_test_refuses_metadata(admin: AdminHarness) -> None:
+    response = await admin.client.post(
+        "/api/settings/proxy/test",
+        json={
+            "url": "http://169.254.169.254/latest/meta-data/",
+            "proxy": {"url": "http://127.0.0.1:9"},
+        },
+    )
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "forbidden_address"
+    unreachable = await admin.client.post(
+        "/api/settings/proxy/test",
+        json={"url": "http://127.0.0.1:9/", "proxy": {"url": "http://127.0.0.1:9"}},
+    )
+    assert unreachable.status_code == 200
+    assert unreachable.json()["ok"] is False and unreachable.json()["status"] == 0
+
+
+async def test_pricing(admin: AdminHarness) -> None:
+    table = (await admin.client.get("/api/pricing")).json()
+    builtin = next(p for p in table if p["model"] == "gpt-4o")
+    assert builtin["source"] == "builtin" and builtin["input"] == 2.5
+    saved, snapshot = await _changes_snapshot(
+        admin,
+        "PATCH",
+        "/api/pricing",
+        {
+            "prices": [
+                {"model": "gpt-4o", "input": 2.0, "output": 8.0},
+                {
+                    "model": "my-model",
+                    "provider": "local",
+                    "input": 0.1,
+                    "output": 0.2,
+                    "cached_input": 0.05,
+                },
+            ]
+        },
+    )
+    gpt = [p for p in saved if p["model"] == "gpt-4o"]
+    assert len(gpt) == 1 and gpt[0]["source"] == "custom" and gpt[0]["input"] == 2.0
+    prices = {(p.provider, p.model): p for p in snapshot.prices}
+    assert prices[("local", "my-model")].cached_input == pytest.approx(0.05)
+    assert prices[("", "gpt-4o")].output == 8.0
+    negative = await admin.client.patch(
+        "/api/pricing", json={"prices": [{"model": "x", "input": -1, "output": 1}]}
+    )
+    assert negative.status_code == 400 and "input" in error_of(negative)["param"]
+    deleted = await admin.client.delete("/api/pricing", params={"model": "gpt-4o"})
+    assert deleted.status_code == 204
+    table = (await admin.client.get("/api/pricing")).json()
+    assert next(p for p in table if p["model"] == "gpt-4o")["source"] == "builtin"
+    _, snapshot = await _changes_snapshot(admin, "PUT", "/api/pricing", {"prices": []})
+    assert not snapshot.prices
+
+
+async def test_budget(admin: AdminHarness) -> None:
+    key = (await admin.client.post("/api/keys", json={"name": "b"})).json()
+    before = await admin.version()
+    response = await admin.client.post(
+        "/api/usage/budget",
+        json={
+            "keyId": key["id"],
+            "limit": 50.0,
+            "period": "monthly",
+            "warningThreshold": 0.5,
+        },
+    )
+    assert response.status_code == 200, response.text
+    status = response.json()["budgets"][0]
+    assert status["keyId"] == key["id"] and status["limit"] == 50.0
+    assert (
+        status["spent"] == 0 and status["remaining"] == 50.0 and status["percent"] == 0
+    )
+    snapshot = await admin.snapshot()
+    assert snapshot.version > before
+    budget = snapshot.budgets[0]
+    assert (budget.key_id, budget.limit_usd, budget.period) == (
+        key["id"],
+        50.0,
+        "monthly",
+    )
+    assert budget.warning_threshold == pytest.approx(0.5)
+    bad_period = await admin.client.post(
+        "/api/usage/budget", json={"keyId": key["id"], "limit": 1, "period": "yearly"}
+    )
+    assert bad_period.status_code == 400 and error_of(bad_period)["param"] == "period"
+    unknown = await admin.client.post(
+        "/api/usage/budget", json={"keyId": "key-123", "limit": 1}
+    )
+    assert unknown.status_code == 400 and error_of(unknown)["param"] == "keyId"
+    removed = await admin.client.post(
+        "/api/usage/budget", json={"keyId": key["id"], "limit": 0}
+    )
+    assert removed.json() == {"budgets": []}
+    assert not (await admin.snapshot()).budgets
