@@ -1,0 +1,422 @@
+"""Issue 4 acceptance: fallbacks, cooldowns, breakers, timeouts, overload, crashes.
+
+Every test runs the real services as processes; faults come from the
+provider simulator, matched on the credential each account presents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from omniroute.stack import Stack
+from tests.conftest import start_stack
+from tests.helpers import Simulator, admin_client, poll_until
+
+pytestmark = pytest.mark.e2e
+
+
+def _admin(stack: Stack) -> httpx.Client:
+    return admin_client(stack.edge_url, stack.admin_key)
+
+
+def _config_version(stack: Stack) -> int:
+    return int(httpx.get(stack.edge_url + "/healthz").json()["config_version"] or 0)
+
+
+def _applied(stack: Stack, change: Any) -> Any:
+    """Runs a management change and waits until the edge has the new config."""
+    before = _config_version(stack)
+    result = change()
+    poll_until(lambda: _config_version(stack) > before, timeout=5)
+    return result
+
+
+def _provider(stack: Stack, pid: str, models: list[str], *keys: str) -> None:
+    with _admin(stack) as admin:
+        response = admin.post(
+            "/api/providers",
+            json={
+                "id": pid,
+                "kind": "openai-compatible",
+                "base_url": stack.simulator_url + "/v1",
+                "api_key": keys[0],
+                "models": models,
+            },
+        )
+        assert response.status_code == 201, response.text
+        for priority, key in enumerate(keys[1:], start=2):
+            response = admin.post(
+                f"/api/providers/{pid}/accounts",
+                json={"id": f"{pid}-{priority}", "api_key": key, "priority": priority},
+            )
+            assert response.status_code == 201, response.text
+
+
+def _combo(stack: Stack, name: str, strategy: str, members: list[Any]) -> None:
+    def create() -> None:
+        with _admin(stack) as admin:
+            response = admin.post(
+                "/api/combos",
+                json={
+                    "name": name,
+                    "strategy": strategy,
+                    "members": [
+                        m if isinstance(m, dict) else {"model": m, "weight": 1}
+                        for m in members
+                    ],
+                },
+            )
+            assert response.status_code == 201, response.text
+
+    _applied(stack, create)
+
+
+def _resilience(stack: Stack, **profile: Any) -> None:
+    def change() -> None:
+        with _admin(stack) as admin:
+            current = admin.get("/api/resilience").json()["profile"]
+            response = admin.put("/api/resilience", json={**current, **profile})
+            assert response.status_code == 200, response.text
+
+    _applied(stack, change)
+
+
+def _chat(
+    stack: Stack, model: str, content: str = "hello", **extra: Any
+) -> httpx.Response:
+    return httpx.post(
+        stack.edge_url + "/v1/chat/completions",
+        json={
+            "model": model,
+            "messages": [{"role": "user", "content": content}],
+            **extra,
+        },
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        timeout=60,
+    )
+
+
+async def _burst(
+    stack: Stack, model: str, count: int, **extra: Any
+) -> list[httpx.Response]:
+    async with httpx.AsyncClient(base_url=stack.edge_url, timeout=60) as client:
+        return list(
+            await asyncio.gather(
+                *(
+                    client.post(
+                        "/v1/chat/completions",
+                        json={
+                            "model": model,
+                            "messages": [{"role": "user", "content": f"request {i}"}],
+                            **extra,
+                        },
+                        headers={"Authorization": f"Bearer {stack.api_key}"},
+                    )
+                    for i in range(count)
+                )
+            )
+        )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("resilience"), executors=2)
+    try:
+        _provider(running, "pool", ["pool-model"], "sk-a", "sk-b")
+        for name in ("p1", "p2", "p3", "flaky", "steady", "hang", "strict"):
+            _provider(running, name, ["m1"], f"sk-{name}")
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def sim(stack: Stack) -> Iterator[Simulator]:
+    simulator = Simulator(stack.simulator_url)
+    simulator.clear()
+    yield simulator
+    simulator.clear()
+    simulator.http.close()
+    with _admin(stack) as admin:
+        admin.post("/api/resilience/reset", json={})
+
+
+def test_a_rate_limited_account_rests_for_its_retry_after(
+    stack: Stack, sim: Simulator
+) -> None:
+    sim.fault(key="sk-a", status=429, retry_after=2, times=1)
+    first = _chat(stack, "pool/pool-model")
+    assert first.status_code == 200
+    limited_at = time.monotonic()
+    assert sim.calls()["by_key"] == {"sk-a": 1, "sk-b": 1}
+    with _admin(stack) as admin:
+        cooling = admin.get("/api/resilience").json()["cooldowns"]
+    assert [(c["provider"], c["account"]) for c in cooling] == [("pool", "pool-1")]
+    while time.monotonic() - limited_at < 1.7:
+        assert _chat(stack, "pool/pool-model").status_code == 200
+    assert sim.calls()["by_key"]["sk-a"] == 1  # no traffic while it rests
+    time.sleep(max(0.0, 2.1 - (time.monotonic() - limited_at)))
+    assert _chat(stack, "pool/pool-model").status_code == 200
+    assert sim.calls()["by_key"]["sk-a"] == 2  # and back in rotation after 2 s
+
+
+def test_the_breaker_opens_skips_probes_once_and_closes(
+    stack: Stack, sim: Simulator
+) -> None:
+    _resilience(
+        stack,
+        provider_breaker={
+            "failure_threshold": 3,
+            "window_seconds": 60,
+            "reset_timeout_seconds": 2,
+        },
+        # The account's own breaker stays out of the way: this is the provider's.
+        account_breaker={
+            "failure_threshold": 100,
+            "window_seconds": 60,
+            "reset_timeout_seconds": 2,
+        },
+    )
+    _combo(stack, "flaky-first", "priority", ["flaky/m1", "steady/m1"])
+    sim.fault(key="sk-flaky", status=500, message="flaky is down")
+    for _ in range(3):
+        assert _chat(stack, "flaky-first").status_code == 200  # served by steady
+    with _admin(stack) as admin:
+        breakers = admin.get("/api/resilience").json()["breakers"]
+    assert {"provider": "flaky", "state": "open"}.items() <= next(
+        b for b in breakers if b["provider"] == "flaky" and not b["account"]
+    ).items()
+    opened_at = time.monotonic()
+    for _ in range(5):  # both executors skip flaky without calling it
+        assert _chat(stack, "flaky-first").status_code == 200
+    assert sim.calls()["by_key"]["sk-flaky"] == 3
+    sim.http.delete("/_sim/faults").raise_for_status()
+    # A slow recovery: the burst below arrives while the single probe runs.
+    sim.fault(key="sk-flaky", latency_ms=500)
+    time.sleep(max(0.0, 2.2 - (time.monotonic() - opened_at)))
+    answers = asyncio.run(_burst(stack, "flaky-first", 6))
+    assert all(a.status_code == 200 for a in answers)
+    assert sim.calls()["by_key"]["sk-flaky"] == 4  # exactly one probe
+
+    def closed() -> bool:
+        with _admin(stack) as admin:
+            breakers = admin.get("/api/resilience").json()["breakers"]
+        return all(b["state"] == "closed" or b["provider"] != "flaky" for b in breakers)
+
+    poll_until(closed)
+    assert _chat(stack, "flaky-first").headers["x-omniroute-provider"] == "flaky"
+
+
+def test_a_hanging_stream_moves_to_the_next_target(
+    stack: Stack, sim: Simulator
+) -> None:
+    _resilience(stack, first_token_timeout_seconds=1.0)
+    _combo(stack, "hang-first", "priority", ["hang/m1", "steady/m1"])
+    sim.fault(key="sk-hang", hang=True)
+    started = time.monotonic()
+    text = ""
+    with httpx.stream(
+        "POST",
+        stack.edge_url + "/v1/chat/completions",
+        json={
+            "model": "hang-first",
+            "stream": True,
+            "messages": [{"role": "user", "content": "hi there"}],
+        },
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        timeout=30,
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["x-omniroute-provider"] == "steady"
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                import orjson
+
+                for choice in orjson.loads(line[6:])["choices"]:
+                    text += choice["delta"].get("content") or ""
+    assert text == "Echo: hi there"
+    assert time.monotonic() - started < 1.0 + 1.5
+
+
+def test_a_client_error_never_falls_back(stack: Stack, sim: Simulator) -> None:
+    _combo(stack, "client-error", "priority", ["p1/m1", "p2/m1"])
+    sim.fault(key="sk-p1", status=400, message="messages.0.content: invalid type")
+    response = _chat(stack, "client-error")
+    assert response.status_code == 400
+    assert "invalid type" in response.json()["error"]["message"]
+    assert sim.calls()["by_key"] == {"sk-p1": 1}
+
+
+STRATEGIES = (
+    "round-robin",
+    "weighted",
+    "least-used",
+    "strict-random",
+    "random",
+    "p2c",
+    "fill-first",
+)
+
+
+def _spread(stack: Stack, sim: Simulator, combo: str, requests: int) -> Counter[str]:
+    for _ in range(requests):
+        assert _chat(stack, combo).status_code == 200
+    return Counter({k: v for k, v in sim.calls()["by_key"].items()})
+
+
+def test_round_robin_is_exact(stack: Stack, sim: Simulator) -> None:
+    _combo(stack, "rr", "round-robin", ["p1/m1", "p2/m1", "p3/m1"])
+    order = []
+    for _ in range(12):
+        order.append(_chat(stack, "rr").headers["x-omniroute-provider"])
+    start = order.index("p1")
+    assert order[start : start + 9] == ["p1", "p2", "p3"] * 3
+
+
+def test_weighted_follows_the_weights(stack: Stack, sim: Simulator) -> None:
+    _combo(
+        stack,
+        "weights",
+        "weighted",
+        [
+            {"model": "p1/m1", "weight": 1},
+            {"model": "p2/m1", "weight": 3},
+            {"model": "p3/m1", "weight": 6},
+        ],
+    )
+    answers = asyncio.run(_burst(stack, "weights", 300))
+    picks = Counter(a.headers["x-omniroute-provider"] for a in answers)
+    for provider, share in (("p1", 0.1), ("p2", 0.3), ("p3", 0.6)):
+        assert abs(picks[provider] / 300 - share) < 0.08, picks
+
+
+def test_least_used_and_strict_random_balance(stack: Stack, sim: Simulator) -> None:
+    for strategy in ("least-used", "strict-random"):
+        sim.clear()
+        _combo(stack, f"bal-{strategy}", strategy, ["p1/m1", "p2/m1", "p3/m1"])
+        picks = Counter(
+            _chat(stack, f"bal-{strategy}").headers["x-omniroute-provider"]
+            for _ in range(30)
+        )
+        assert picks == {"p1": 10, "p2": 10, "p3": 10}, (strategy, picks)
+
+
+def test_cost_optimized_picks_the_cheapest(stack: Stack, sim: Simulator) -> None:
+    def prices() -> None:
+        with _admin(stack) as admin:
+            response = admin.patch(
+                "/api/pricing",
+                json={
+                    "prices": [
+                        {"provider": "p1", "model": "m1", "input": 5, "output": 15},
+                        {"provider": "p2", "model": "m1", "input": 0.1, "output": 0.3},
+                        {"provider": "p3", "model": "m1", "input": 1, "output": 2},
+                    ]
+                },
+            )
+            assert response.status_code == 200, response.text
+
+    _applied(stack, prices)
+    _combo(stack, "cheap", "cost-optimized", ["p1/m1", "p2/m1", "p3/m1"])
+    picks = Counter(
+        _chat(stack, "cheap").headers["x-omniroute-provider"] for _ in range(10)
+    )
+    assert picks == {"p2": 10}
+
+
+def test_overload_is_a_503_with_retry_after_and_nothing_is_dropped(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    stack = start_stack(
+        tmp_path_factory.mktemp("overload"), env={"EXECUTOR_CONCURRENCY": "2"}
+    )
+    try:
+        _resilience(stack, max_dispatch_backlog=4)
+        sim = Simulator(stack.simulator_url)
+        sim.fault(model="gpt-4o-mini", latency_ms=700)
+        answers = asyncio.run(_burst(stack, "demo/gpt-4o-mini", 30))
+        statuses = Counter(a.status_code for a in answers)
+        assert set(statuses) == {200, 503}, statuses
+        assert statuses[503] >= 10
+        for answer in answers:
+            if answer.status_code == 503:
+                assert int(answer.headers["retry-after"]) >= 1
+                assert "overloaded" in answer.json()["error"]["message"]
+            else:
+                index = answer.json()["choices"][0]["message"]["content"]
+                assert index.startswith("Echo: request ")
+        # Every accepted request reached the provider once: nothing dropped.
+        assert sim.calls()["total"] == statuses[200]
+        sim.http.close()
+    finally:
+        stack.stop()
+
+
+def test_a_killed_executor_loses_no_request(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    stack = start_stack(tmp_path_factory.mktemp("crash"), executors=2)
+    try:
+        sim = Simulator(stack.simulator_url)
+        sim.fault(model="gpt-4o-mini", latency_ms=1500)
+
+        async def scenario() -> list[httpx.Response]:
+            pending = asyncio.ensure_future(_burst(stack, "demo/gpt-4o-mini", 12))
+            await asyncio.sleep(0.5)
+            stack.stop_service("executor-1", signal.SIGKILL)
+            return await pending
+
+        answers = asyncio.run(scenario())
+        assert [a.status_code for a in answers] == [200] * 12
+        assert sorted(
+            a.json()["choices"][0]["message"]["content"] for a in answers
+        ) == sorted(f"Echo: request {i}" for i in range(12))
+        sim.http.close()
+    finally:
+        stack.stop()
+
+
+def test_redis_restart_fails_fast_then_heals_and_loses_no_usage(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    stack = start_stack(tmp_path_factory.mktemp("redis-restart"))
+    try:
+        before = [_chat(stack, "demo/gpt-4o-mini", f"before {i}") for i in range(20)]
+        ids = {r.headers["x-request-id"] for r in before}
+        assert stack.redis is not None
+        port = stack.redis.port
+        stack.redis.stop()  # graceful: the AOF has everything it acknowledged
+        for i in range(3):
+            started = time.monotonic()
+            response = _chat(stack, "demo/gpt-4o-mini", f"during {i}")
+            assert response.status_code == 503, response.text
+            assert time.monotonic() - started < 3.0
+        stack.redis.start(port=port)
+        healed = poll_until(
+            lambda: (
+                (r := _chat(stack, "demo/gpt-4o-mini", "after")).status_code == 200
+                and r
+            ),
+            timeout=15,
+            interval=0.2,
+        )
+        ids.add(healed.headers["x-request-id"])
+
+        def recorded() -> set[str]:
+            with _admin(stack) as admin:
+                rows = admin.get("/api/usage/logs", params={"limit": 1000}).json()[
+                    "entries"
+                ]
+            return {row["request_id"] for row in rows}
+
+        poll_until(lambda: ids <= recorded(), timeout=15)
+    finally:
+        stack.stop()
