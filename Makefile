@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/python -m omniroute.stack
 
-## Run the whole test suite.
+## Run the whole test suite (installs Debian's Chromium for the browser tests).
 test: venv
+	sh tests/dashboard/ensure_chromium.sh || echo "warning: no Chromium: the dashboard browser tests will be skipped"
 	$(BIN)/python -m pytest
 
 ## Unit and component tests only (no multi-process stacks).

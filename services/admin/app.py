@@ -25,6 +25,7 @@ from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire.errors import openai_error_body
 from services.admin.bootstrap import bootstrap
 from services.admin.context import AdminContext
+from services.admin.dashboard import routes as dashboard
 from services.admin.db.database import create_engine, migrate, session_factory
 from services.admin.login_guard import LoginGuard
 from services.admin.routes import (
@@ -171,6 +172,7 @@ def create_app(
         cli_tools,
         evals,
         monitoring,
+        dashboard,
     ):
         app.include_router(module.router)
 
