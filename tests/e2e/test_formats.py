@@ -268,7 +268,9 @@ def ollama_chat(stack: Stack, model: str, stream: bool, tool: bool) -> Answer:
         parts = (
             list(client.chat(model=model, messages=messages, tools=tools, stream=True))
             if stream
-            else [client.chat(model=model, messages=messages, tools=tools, stream=False)]
+            else [
+                client.chat(model=model, messages=messages, tools=tools, stream=False)
+            ]
         )
     answer = Answer()
     for part in parts:

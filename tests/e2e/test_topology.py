@@ -134,7 +134,9 @@ def test_exact_cache_hits_per_key(stack: Stack, sim: Simulator) -> None:
         assert first.headers["x-omniroute-cache"] == "MISS"
         # The store is fire-and-forget: poll until the entry is there.
         hit = poll_until(
-            lambda: (r := ask(stack.api_key)).headers["x-omniroute-cache"] == "HIT" and r
+            lambda: (
+                (r := ask(stack.api_key)).headers["x-omniroute-cache"] == "HIT" and r
+            )
         )
         assert hit.json()["choices"] == first.json()["choices"]
         assert ask(stack.api_key).headers["x-omniroute-cache"] == "HIT"
