@@ -113,3 +113,19 @@ def expand(
         for target in fallback.targets:
             add(target)
     return targets
+
+
+def first_target(
+    table: router_pb2.RoutingTable, route: router_pb2.Route
+) -> common_pb2.Target | None:
+    """The target a request would try first, ignoring strategy state (for
+    estimates made before planning)."""
+    if route.targets:
+        return route.targets[0]
+    for member in route.members:
+        if member.WhichOneof("member") == "target":
+            return member.target
+        nested = table.routes.get(member.combo)
+        if nested is not None:
+            return first_target(table, nested)
+    return None

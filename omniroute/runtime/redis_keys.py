@@ -173,3 +173,13 @@ class RedisKeys:
     @property
     def idempotency_pattern(self) -> str:
         return f"{self.prefix}idem:*"
+
+    # Requests or tokens of a key in one minute window; TTL 120 s.
+    def rate_window(self, key_id: str, kind: str, minute: int) -> str:
+        return f"{self.prefix}rate:{key_id}:{kind}:{minute}"
+
+    # Micro-dollars a key spent (and reserved) in one budget period; TTL a
+    # day past the period's end.
+    def budget_spend(self, key_id: str, period_id: str) -> str:
+        return f"{self.prefix}budget:{key_id}:{period_id}"
+

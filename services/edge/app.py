@@ -20,6 +20,7 @@ from omniroute.runtime.snapshot import SnapshotFollower
 from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
 from services.edge.admin_proxy import AdminProxy
+from services.edge.admission import Admission
 from services.edge.auth import KeyRing
 from services.edge.backlog import BacklogMonitor
 from services.edge.cache_client import CacheClient
@@ -76,7 +77,9 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         app.state.planner = planner
         app.state.dispatcher = dispatcher
         app.state.redis_keys = keys
-        recorder = Recorder(usage, lambda: routes.known_models)
+        admission = Admission(redis, keys)
+        follower.add_listener(admission.configure)
+        recorder = Recorder(usage, lambda: routes.known_models, admission)
         follower.add_listener(recorder.configure)
         app.state.chat = ChatPipeline(
             settings,
@@ -88,9 +91,17 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             planner,
             backlog,
             recorder,
+            admission,
         )
         app.state.media = MediaPipeline(
-            settings, key_ring, routes, dispatcher, keys, planner, backlog, recorder
+            app.state.chat,
+            routes,
+            dispatcher,
+            keys,
+            planner,
+            backlog,
+            recorder,
+            admission,
         )
         follower.add_listener(app.state.chat.configure)
         await follower.start()

@@ -17,6 +17,8 @@ class Caller:
     name: str
     scopes: frozenset[str]
     allowed_models: frozenset[str]
+    rpm_limit: int = 0
+    tpm_limit: int = 0
 
     def check_model(self, model: str) -> None:
         if self.allowed_models and model not in self.allowed_models:
@@ -56,6 +58,8 @@ class KeyRing:
                 key_id=key.id,
                 name=key.name,
                 scopes=frozenset(key.scopes),
+                rpm_limit=key.rpm_limit,
+                tpm_limit=int(key.tpm_limit),
                 allowed_models=frozenset(key.allowed_models),
             )
             for key in snapshot.api_keys

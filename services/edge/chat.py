@@ -22,11 +22,14 @@ from omniroute.cache.v1 import cache_pb2
 from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import GatewayError
+from omniroute.netaddr import client_address, parse_networks
+from omniroute.routing.plan import first_target
 from omniroute.runtime import telemetry
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
 from services.edge import metrics
+from services.edge.admission import Admission
 from services.edge.auth import Caller, KeyRing
 from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
@@ -46,6 +49,7 @@ from services.edge.planner import Planner
 from services.edge.progress import HEADER as PROGRESS_HEADER
 from services.edge.progress import INTERVAL_S, ProgressTicker
 from services.edge.relay import relay
+from services.edge.request_policy import apply_policies
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
 
@@ -66,8 +70,14 @@ class ChatPipeline:
         planner: Planner,
         backlog: BacklogMonitor,
         recorder: Recorder,
+        admission: Admission,
     ) -> None:
-        self._settings = settings
+        self.settings = settings
+        self._admission = admission
+        self._trusted = parse_networks(
+            p.strip() for p in settings.trusted_proxies.split(",") if p.strip()
+        )
+        self.gateway_settings = config_pb2.GatewaySettings()
         self._keys = keys
         self._routes = routes
         self._cache = cache
@@ -81,6 +91,13 @@ class ChatPipeline:
     def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
         """Follows the gateway settings of each new snapshot."""
         self.cache_policy = CachePolicy.from_settings(snapshot.settings)
+        self.gateway_settings = snapshot.settings
+
+    def client_address(self, request: Request) -> str:
+        peer = request.client.host if request.client is not None else ""
+        return client_address(
+            peer, request.headers.getlist("x-forwarded-for"), self._trusted
+        )
 
     def authenticate(self, request: Request) -> Caller:
         return self._keys.authenticate(request.headers, request.query_params)
@@ -116,10 +133,13 @@ class ChatPipeline:
         model_rewrite: Callable[[str], str] | None,
     ) -> Response:
         caller = self.authenticate(request)
+        self._admission.check_address(self.client_address(request))
         exchange.caller = caller
-        raw = await read_body(request, self._settings.max_body_bytes)
+        raw = await read_body(request, self.settings.max_body_bytes)
         client_body = parse_json_object(raw)
         hub = exchange.codec.to_hub(client_body)
+        if apply_policies(hub, self.gateway_settings):
+            raw = b""  # the client's own body no longer says what is asked
         if model_rewrite is not None:
             hub["model"] = model_rewrite(str(hub["model"]))
             if "model" in client_body:
@@ -156,6 +176,12 @@ class ChatPipeline:
         if telemetry.enabled():
             await self._routes.confirm(exchange.requested_model, route)
         assert exchange.caller is not None
+        exchange.ticket = await self._admission.admit(
+            exchange.caller.key_id,
+            exchange.caller.rpm_limit,
+            exchange.caller.tpm_limit,
+            self._recorder.estimate(first_target(table, route), hub),
+        )
         scope = exchange.caller.key_id
         hub_bytes = orjson.dumps(hub)
         policy = self.cache_policy
@@ -175,10 +201,10 @@ class ChatPipeline:
                 plan=plan,
                 client_format=exchange.codec.format.to_proto(),
                 body=hub_bytes,
-                client_body=b"" if is_openai else raw,
+                client_body=b"" if is_openai or not raw else raw,
                 stream=exchange.stream,
                 deadline_unix_ms=int(
-                    (time.time() + self._settings.request_timeout_s) * 1000
+                    (time.time() + self.settings.request_timeout_s) * 1000
                 ),
                 api_key_id=scope,
                 reply_to=self._redis_keys.reply(exchange.request_id),
@@ -304,7 +330,7 @@ class ChatPipeline:
         answer = claim.answer if claim.state == cache_pb2.CLAIM_STATE_DONE else None
         if answer is None:
             answer = await self._cache.wait_for(
-                exchange.caller.key_id, key, self._settings.request_timeout_s
+                exchange.caller.key_id, key, self.settings.request_timeout_s
             )
         if answer is None:
             return None

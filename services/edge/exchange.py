@@ -7,11 +7,14 @@ event (with its cost from the price book), exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import orjson
 from starlette.requests import Request
 
 from omniroute.common.v1 import common_pb2, config_pb2
@@ -21,6 +24,7 @@ from omniroute.events.v1 import events_pb2
 from omniroute.pricing import PriceBook
 from omniroute.runtime import telemetry
 from services.edge import metrics
+from services.edge.admission import Admission, Ticket
 from services.edge.auth import Caller
 from services.edge.codecs import Codec
 from services.edge.dispatcher import ReplyStream
@@ -67,6 +71,8 @@ class Exchange:
     # The request's trace context, for the usage event (a stream's is
     # recorded after its span has ended).
     trace: common_pb2.TraceContext | None = None
+    # Its admission (rate limits, budget reservation), settled when recorded.
+    ticket: Ticket | None = None
 
     @property
     def provider(self) -> str:
@@ -128,13 +134,28 @@ class Recorder:
         self,
         usage: UsagePublisher,
         known_models: Callable[[], frozenset[str]],
+        admission: Admission,
     ) -> None:
         self._usage = usage
         self._known_models = known_models
+        self._admission = admission
+        self._settling: set[asyncio.Task[None]] = set()
         self.prices = PriceBook()
 
     def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
         self.prices = PriceBook(snapshot.prices)
+
+    def estimate(self, target: common_pb2.Target | None, hub: dict[str, Any]) -> float:
+        """A request's cost before it runs, to reserve against a budget:
+        its text at ~4 characters a token, and the answer at its cap."""
+        if target is None:
+            return 0.0
+        price = self.prices.lookup(target.provider_id, target.model)
+        if price is None:
+            return 0.0
+        prompt = len(orjson.dumps(hub.get("messages") or [])) / 4
+        answer = hub.get("max_tokens") or hub.get("max_completion_tokens") or 1024
+        return (prompt * price.input + float(answer) * price.output) / 1_000_000
 
     def record(self, exchange: Exchange, status: int | None = None) -> None:
         """Metrics and the usage event of ``exchange``, once."""
@@ -168,6 +189,9 @@ class Recorder:
             cost = 0.0  # answered from the cache: nothing was spent
         if cost > 0 and started is not None:
             metrics.SPEND.labels(started.provider_id, model).inc(cost)
+        if exchange.ticket is not None:
+            tokens = exchange.usage.total_tokens if exchange.usage is not None else 0
+            self._settle(exchange.ticket, max(cost, 0.0), tokens)
         self._usage.publish(
             events_pb2.UsageEvent(
                 request_id=exchange.request_id,
@@ -195,6 +219,11 @@ class Recorder:
                 trace=exchange.trace or telemetry.to_message(),
             )
         )
+
+    def _settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
+        task = asyncio.create_task(self._admission.settle(ticket, cost, tokens))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
 
     def _metrics(
         self, exchange: Exchange, provider: str, model: str, elapsed: float

@@ -21,15 +21,15 @@ from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError, PayloadTooLarge
 from omniroute.runtime import telemetry
 from omniroute.runtime.redis_keys import RedisKeys
-from services.edge.auth import KeyRing
+from services.edge.admission import Admission
 from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
+from services.edge.chat import ChatPipeline
 from services.edge.codecs import OPENAI_CHAT
 from services.edge.dispatcher import Dispatcher
 from services.edge.exchange import Exchange, Recorder, collect_answer, new_request_id
 from services.edge.planner import Planner
 from services.edge.routing_client import RoutingTableWatcher
-from services.edge.settings import EdgeSettings
 
 ModelRewrite = Callable[[str], str] | None
 _FORMATS = ", ".join(f.name for f in SUPPORTED)
@@ -38,17 +38,19 @@ _FORMATS = ", ".join(f.name for f in SUPPORTED)
 class MediaPipeline:
     def __init__(
         self,
-        settings: EdgeSettings,
-        keys: KeyRing,
+        chat: ChatPipeline,
         routes: RoutingTableWatcher,
         dispatcher: Dispatcher,
         redis_keys: RedisKeys,
         planner: Planner,
         backlog: BacklogMonitor,
         recorder: Recorder,
+        admission: Admission,
     ) -> None:
-        self._settings = settings
-        self._keys = keys
+        # Authentication, settings and client addresses are the chat pipeline's.
+        self._chat = chat
+        self._settings = chat.settings
+        self._admission = admission
         self._routes = routes
         self._dispatcher = dispatcher
         self._redis_keys = redis_keys
@@ -164,7 +166,8 @@ class MediaPipeline:
         parse: Callable[[Exchange], Any],
         rewrite: ModelRewrite,
     ) -> Response:
-        caller = self._keys.authenticate(request.headers, request.query_params)
+        caller = self._chat.authenticate(request)
+        self._admission.check_address(self._chat.client_address(request))
         exchange.caller = caller
         body: dict[str, Any] = await parse(exchange)
         payload, payload_type, payload_name = body.pop("_payload", (b"", "", ""))
@@ -176,6 +179,9 @@ class MediaPipeline:
         exchange.requested_model = model
         table, route = self._routes.resolve(model)
         caller.check_model(model)
+        exchange.ticket = await self._admission.admit(
+            caller.key_id, caller.rpm_limit, caller.tpm_limit, 0.0
+        )
         self._backlog.admit()
         plan = await self._planner.plan(table, route)
         replies = await self._dispatcher.submit(

@@ -11,6 +11,9 @@ class EdgeSettings(ServiceSettings):
     router_address: str = Field("127.0.0.1:20130", validation_alias=env("ROUTER_ADDR"))
     cache_address: str = Field("127.0.0.1:20132", validation_alias=env("CACHE_ADDR"))
     admin_url: str = Field("http://127.0.0.1:20129", validation_alias=env("ADMIN_URL"))
+    # Load balancers in front of the edge whose X-Forwarded-For is believed
+    # (comma-separated addresses or CIDR ranges); empty: the peer is the client.
+    trusted_proxies: str = Field("", validation_alias=env("TRUSTED_PROXIES"))
     # An anonymous gateway is an explicit opt-in.
     require_api_key: bool = Field(True, validation_alias=env("REQUIRE_API_KEY"))
     # Large enough for a few base64 images; a 413 beyond it.

@@ -99,7 +99,10 @@ def test_a_rested_provider_keeps_its_place_to_carry_the_probe() -> None:
         ("b", "m2"),
     ]
     probing = build_table(snapshot, 1, open_providers={"a": 0})
-    assert _pairs(expand(probing, probing.routes["smart"], now_ms=10_001))[0] == ("b", "m2")
+    assert _pairs(expand(probing, probing.routes["smart"], now_ms=10_001))[0] == (
+        "b",
+        "m2",
+    )
 
 
 def test_round_robin_uses_the_shared_counter() -> None:

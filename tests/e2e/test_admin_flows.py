@@ -1,0 +1,232 @@
+"""Issue 5 acceptance through the running stack: keys, budgets, limits,
+settings applied at the edge, and no usage lost while admin is down."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from omniroute.stack import Stack
+from tests.conftest import start_stack
+from tests.helpers import Simulator, admin_client, poll_until
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("admin-flows"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _admin(stack: Stack) -> httpx.Client:
+    return admin_client(stack.edge_url, stack.admin_key)
+
+
+def _new_key(stack: Stack, **fields: Any) -> tuple[str, str]:
+    with _admin(stack) as admin:
+        created = admin.post("/api/keys", json={"name": "test", **fields})
+        assert created.status_code == 201, created.text
+        body = created.json()
+    return body["id"], body["key"]
+
+
+def _chat(stack: Stack, key: str, content: str = "hi", **extra: Any) -> httpx.Response:
+    return httpx.post(
+        stack.edge_url + "/v1/chat/completions",
+        json={
+            "model": "demo/gpt-4o-mini",
+            "messages": [{"role": "user", "content": content}],
+            **extra,
+        },
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+
+
+def test_a_new_key_works_within_a_second_and_a_revoked_one_stops(stack: Stack) -> None:
+    key_id, key = _new_key(stack)
+    created = time.monotonic()
+    poll_until(lambda: _chat(stack, key).status_code == 200, timeout=5, interval=0.02)
+    assert time.monotonic() - created < 1.0
+    with _admin(stack) as admin:
+        assert admin.post(f"/api/keys/{key_id}/revoke").status_code == 200
+    revoked = time.monotonic()
+    poll_until(lambda: _chat(stack, key).status_code == 401, timeout=5, interval=0.02)
+    assert time.monotonic() - revoked < 1.0
+
+
+def test_the_budget_holds_under_a_race(stack: Stack) -> None:
+    # 1000 $/M tokens: one "hi" costs (4 prompt + 2 answer tokens) = $0.006.
+    with _admin(stack) as admin:
+        priced = admin.patch(
+            "/api/pricing",
+            json={
+                "prices": [
+                    {
+                        "provider": "demo",
+                        "model": "gpt-4o-mini",
+                        "input": 1000,
+                        "output": 1000,
+                    }
+                ]
+            },
+        )
+        assert priced.status_code == 200, priced.text
+    key_id, key = _new_key(stack)
+    with _admin(stack) as admin:
+        set_budget = admin.post(
+            "/api/usage/budget",
+            json={"keyId": key_id, "limit": 0.06, "period": "monthly"},
+        )
+        assert set_budget.status_code == 200, set_budget.text
+    poll_until(lambda: _chat(stack, key, max_tokens=2).status_code == 200, timeout=5)
+
+    async def race() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=stack.edge_url, timeout=30) as client:
+            return list(
+                await asyncio.gather(
+                    *(
+                        client.post(
+                            "/v1/chat/completions",
+                            json={
+                                "model": "demo/gpt-4o-mini",
+                                "max_tokens": 2,
+                                "messages": [{"role": "user", "content": "hi"}],
+                            },
+                            headers={"Authorization": f"Bearer {key}"},
+                        )
+                        for _ in range(50)
+                    )
+                )
+            )
+
+    answers = asyncio.run(race())
+    statuses = Counter(a.status_code for a in answers)
+    # One request was spent before the race: at most 10 fit in the budget in all.
+    assert set(statuses) <= {200, 429}
+    assert 1 <= statuses[200] <= 10, statuses
+    refused = next(a for a in answers if a.status_code == 429)
+    assert "Budget limit exceeded" in refused.json()["error"]["message"]
+    assert int(refused.headers["retry-after"]) > 0
+
+
+def test_requests_per_minute_are_limited_per_key(stack: Stack) -> None:
+    _, key = _new_key(stack, rpm_limit=3)
+    poll_until(lambda: _chat(stack, key).status_code == 200, timeout=5)
+    statuses = [_chat(stack, key).status_code for _ in range(4)]
+    assert statuses[:2] == [200, 200] and statuses[-1] == 429
+
+
+def test_gateway_settings_reach_the_edge(stack: Stack) -> None:
+    sim = Simulator(stack.simulator_url)
+    sim.clear()
+    with _admin(stack) as admin:
+        assert (
+            admin.put(
+                "/api/settings/system-prompt",
+                json={
+                    "enabled": True,
+                    "prefix": "Follow the house rules.",
+                    "suffix": "",
+                },
+            ).status_code
+            == 200
+        )
+
+    def wrapped() -> bool:
+        _chat(stack, stack.api_key, "prompt check")
+        recent = sim.calls()["recent"]
+        system = recent[-1]["body"]["messages"][0] if recent else {}
+        return system.get("content") == "Follow the house rules."
+
+    poll_until(wrapped, timeout=5)
+    with _admin(stack) as admin:
+        admin.put(
+            "/api/settings/system-prompt",
+            json={"enabled": False, "prefix": "", "suffix": ""},
+        )
+        assert (
+            admin.put(
+                "/api/settings/ip-filter",
+                json={
+                    "enabled": True,
+                    "mode": "blacklist",
+                    "blacklist": ["127.0.0.0/8"],
+                    "whitelist": [],
+                },
+            ).status_code
+            == 200
+        )
+    try:
+        blocked = poll_until(
+            lambda: (r := _chat(stack, stack.api_key)).status_code == 403 and r,
+            timeout=5,
+        )
+        assert "blocked" in blocked.json()["error"]["message"]
+    finally:
+        with _admin(stack) as admin:
+            admin.put(
+                "/api/settings/ip-filter",
+                json={
+                    "enabled": False,
+                    "mode": "blacklist",
+                    "blacklist": [],
+                    "whitelist": [],
+                },
+            )
+        poll_until(lambda: _chat(stack, stack.api_key).status_code == 200, timeout=5)
+    sim.http.close()
+
+
+def test_no_usage_is_lost_while_admin_is_down(stack: Stack) -> None:
+    key_id, key = _new_key(stack)
+    poll_until(lambda: _chat(stack, key).status_code == 200, timeout=5)
+    stack.stop_service("admin", signal.SIGTERM)
+    try:
+
+        async def serve() -> list[httpx.Response]:
+            limits = asyncio.Semaphore(20)
+            async with httpx.AsyncClient(base_url=stack.edge_url, timeout=60) as client:
+
+                async def one(i: int) -> httpx.Response:
+                    async with limits:
+                        return await client.post(
+                            "/v1/chat/completions",
+                            json={
+                                "model": "demo/gpt-4o-mini",
+                                "messages": [{"role": "user", "content": f"n {i}"}],
+                            },
+                            headers={"Authorization": f"Bearer {key}"},
+                        )
+
+                return list(await asyncio.gather(*(one(i) for i in range(500))))
+
+        answers = asyncio.run(serve())
+        assert [a.status_code for a in answers] == [200] * 500
+    finally:
+        stack.start_service("admin")
+
+    def rows() -> list[dict[str, Any]]:
+        with _admin(stack) as admin:
+            page = admin.get(
+                "/api/usage/logs", params={"api_key_id": key_id, "limit": 1000}
+            )
+            return list(page.json()["entries"])
+
+    recorded = poll_until(lambda: len(r := rows()) >= 501 and r, timeout=30)
+    ids = [row["request_id"] for row in recorded]
+    assert (
+        len(ids) == len(set(ids)) == 501
+    )  # the 500, plus the one before: no duplicates
+    assert {a.headers["x-request-id"] for a in answers} <= set(ids)
