@@ -113,7 +113,8 @@ async def bootstrap(
     sessions: async_sessionmaker[AsyncSession], settings: AdminSettings
 ) -> None:
     async with sessions() as session, session.begin():
-        await ensure_local_provider(session)
+        if settings.local_embeddings:
+            await ensure_local_provider(session)
         for declared in declared_providers(settings):
             await _upsert_provider(session, declared, settings.secret)
         for index, key in enumerate(_split(settings.api_keys)):

@@ -41,6 +41,10 @@ class AdminSettings(ServiceSettings):
     )
     gemini_base_url: str = Field("", validation_alias=env("GEMINI_BASE_URL"))
     ollama_base_url: str = Field("", validation_alias=env("OLLAMA_BASE_URL"))
+    # Register the built-in `local` embedding provider (MiniLM in the executor).
+    local_embeddings: bool = Field(
+        True, validation_alias=env("OMNIROUTE_LOCAL_EMBEDDINGS")
+    )
     # The provider simulator, registered as the `demo` provider by `make run`
     # when no real provider key is configured.
     demo_provider_url: str = Field(

@@ -120,6 +120,8 @@ def admin_settings(
         "demo_provider_url": "",
         "edge_url": "http://127.0.0.1:1",
         "allow_private_provider_urls": False,
+        # These tests count providers exactly; the built-in one has its own test.
+        "local_embeddings": False,
         **extra,
     }
     return AdminSettings(**values)

@@ -216,3 +216,15 @@ async def test_private_urls_allowed_by_setting(admin: AdminHarness) -> None:
         "/api/providers/validate", json={"base_url": "http://127.0.0.1:9/v1"}
     )
     assert response.status_code == 200 and response.json()["status"] == 0
+
+
+@pytest.mark.parametrize("admin_extra", [{"local_embeddings": True}])
+async def test_the_builtin_local_provider_is_registered_once(
+    admin_extra: dict[str, Any], admin: AdminHarness
+) -> None:
+    providers = (await admin.client.get("/api/providers")).json()
+    local = next(p for p in providers if p["id"] == "local")
+    assert local["source"] == "builtin" and local["kind"] == "local"
+    assert local["embedding_models"] == ["all-minilm-l6-v2"]
+    snapshot = await admin.snapshot()
+    assert "local" in [p.id for p in snapshot.providers]

@@ -24,7 +24,7 @@ async def test_defaults_in_snapshot(admin: AdminHarness) -> None:
     snapshot = await admin.snapshot()
     settings = snapshot.settings
     assert settings.cache.exact_enabled and not settings.cache.semantic_enabled
-    assert settings.cache.similarity_threshold == pytest.approx(0.92)
+    assert settings.cache.similarity_threshold == pytest.approx(0.88)
     assert settings.cache.ttl_seconds == 3600 and not settings.cache.cache_sampled
     assert settings.ip_filter.mode == "blacklist" and not settings.ip_filter.enabled
     assert settings.thinking_budget.mode == "passthrough"

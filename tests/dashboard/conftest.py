@@ -17,9 +17,14 @@ import pytest
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session; tests get fresh contexts."""
+    """One headless Chromium for the dashboard tests; tests get fresh contexts.
+
+    Package scope, not session: Playwright's sync API keeps an event loop
+    running in this thread while it lives, which would stop later tests
+    from using ``asyncio.run``.
+    """
     sync_api = pytest.importorskip("playwright.sync_api")
     from tests.dashboard.harness import CHROMIUM, CHROMIUM_ARGS
 
