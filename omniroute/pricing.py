@@ -28,7 +28,9 @@ class Price:
         """One number to compare models by: prompts are usually longer than answers."""
         return (3 * self.input + self.output) / 4
 
-    def cost(self, usage: common_pb2.Usage, units: float = 0.0, kind: str = "chat") -> float:
+    def cost(
+        self, usage: common_pb2.Usage, units: float = 0.0, kind: str = "chat"
+    ) -> float:
         cached = min(usage.cached_tokens, usage.prompt_tokens)
         fresh = usage.prompt_tokens - cached
         cached_price = self.cached_input or self.input

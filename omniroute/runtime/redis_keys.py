@@ -11,6 +11,9 @@ from dataclasses import dataclass
 # The edge gives up on a request long before this; the stream only has to
 # outlive the edge reading it.
 REPLY_TTL_SECONDS = 60
+# An edge's reply stream outlives the edge by this much (it refreshes the TTL
+# every few seconds while it runs).
+REPLIES_TTL_SECONDS = 60
 # An executor refreshes its heartbeat every few seconds; a dead one disappears.
 HEARTBEAT_TTL_SECONDS = 10
 # Enough for a long admin outage at a few thousand requests/s; lag is a metric.
@@ -55,9 +58,10 @@ class RedisKeys:
     def dispatch(self) -> str:
         return f"{self.prefix}dispatch"
 
-    # Stream of Reply messages for one request; TTL REPLY_TTL_SECONDS.
-    def reply(self, request_id: str) -> str:
-        return f"{self.prefix}reply:{request_id}"
+    # Stream of ReplyBatch messages for the requests of one edge, read by
+    # that edge alone; TTL REPLIES_TTL_SECONDS, refreshed while it lives.
+    def replies(self, edge_id: str) -> str:
+        return f"{self.prefix}replies:{edge_id}"
 
     # Stream of UsageEvent, consumer group EVENTS_GROUP; acked after commit.
     @property
@@ -182,4 +186,3 @@ class RedisKeys:
     # day past the period's end.
     def budget_spend(self, key_id: str, period_id: str) -> str:
         return f"{self.prefix}budget:{key_id}:{period_id}"
-

@@ -31,7 +31,9 @@ def _wav() -> bytes:
         (b"\x00\x00\x00\x20ftypM4A ", M4A),
     ],
 )
-def test_containers_are_recognised_by_their_bytes(data: bytes, expected: object) -> None:
+def test_containers_are_recognised_by_their_bytes(
+    data: bytes, expected: object
+) -> None:
     assert sniff_audio(data) is expected
 
 

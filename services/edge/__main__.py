@@ -6,7 +6,7 @@ import uvicorn
 
 from omniroute.runtime.logs import configure_logging
 from omniroute.runtime.telemetry import init_tracing
-from services.edge.app import create_app
+from services.edge.app import create_server_app
 from services.edge.settings import EdgeSettings
 
 
@@ -15,7 +15,7 @@ def main() -> None:
     configure_logging("edge", settings.log_level, settings.log_format)
     init_tracing("edge")
     config = uvicorn.Config(
-        create_app(settings),
+        create_server_app(settings),
         host=settings.host,
         port=settings.port,
         loop="uvloop",
@@ -24,6 +24,8 @@ def main() -> None:
         access_log=False,
         log_config=None,
         server_header=False,
+        # X-Forwarded-For is read (from trusted proxies only) by the edge itself.
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
     uvicorn.Server(config).run()

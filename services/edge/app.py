@@ -27,6 +27,7 @@ from services.edge.cache_client import CacheClient
 from services.edge.chat import ChatPipeline
 from services.edge.dispatcher import Dispatcher
 from services.edge.exchange import Recorder, new_request_id
+from services.edge.hot_paths import Handler, HotPaths
 from services.edge.media import MediaPipeline
 from services.edge.planner import Planner
 from services.edge.routes import (
@@ -87,7 +88,6 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             routes,
             cache,
             dispatcher,
-            keys,
             planner,
             backlog,
             recorder,
@@ -97,7 +97,6 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             app.state.chat,
             routes,
             dispatcher,
-            keys,
             planner,
             backlog,
             recorder,
@@ -108,10 +107,12 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         routes.start()
         usage.start()
         backlog.start()
+        dispatcher.start()
         await proxy.start()
         log.info("edge listening", extra={"port": settings.port})
         yield
         await backlog.stop()
+        await dispatcher.stop()
         await usage.close()
         await proxy.close()
         await cache.close()
@@ -144,6 +145,19 @@ def create_app(settings: EdgeSettings) -> FastAPI:
     ):
         app.include_router(module.router)
     return app
+
+
+def create_server_app(settings: EdgeSettings) -> HotPaths:
+    """The ASGI app uvicorn serves: the hot endpoints first, then FastAPI."""
+    hot: dict[tuple[str, str], Handler] = {
+        ("POST", "/v1/chat/completions"): openai_api.chat_completions,
+        ("POST", "/v1/messages"): anthropic_api.messages,
+        ("POST", "/v1/responses"): responses_api.responses,
+        ("POST", "/api/chat"): ollama_api.chat,
+        ("POST", "/v1/api/chat"): ollama_api.chat,
+        ("POST", "/v1/embeddings"): media_api.embeddings,
+    }
+    return HotPaths(create_app(settings), hot, _gateway_error, _unexpected_error)  # type: ignore[arg-type]
 
 
 _FORMAT_BY_PATH = (

@@ -25,7 +25,6 @@ from omniroute.errors import GatewayError
 from omniroute.netaddr import client_address, parse_networks
 from omniroute.routing.plan import first_target
 from omniroute.runtime import telemetry
-from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
 from services.edge import metrics
@@ -66,7 +65,6 @@ class ChatPipeline:
         routes: RoutingTableWatcher,
         cache: CacheClient,
         dispatcher: Dispatcher,
-        redis_keys: RedisKeys,
         planner: Planner,
         backlog: BacklogMonitor,
         recorder: Recorder,
@@ -82,7 +80,6 @@ class ChatPipeline:
         self._routes = routes
         self._cache = cache
         self._dispatcher = dispatcher
-        self._redis_keys = redis_keys
         self._planner = planner
         self._backlog = backlog
         self._recorder = recorder
@@ -207,10 +204,9 @@ class ChatPipeline:
                     (time.time() + self.settings.request_timeout_s) * 1000
                 ),
                 api_key_id=scope,
-                reply_to=self._redis_keys.reply(exchange.request_id),
                 session_id=exchange.session_id,
                 requested_model=exchange.requested_model,
-                trace=telemetry.to_message(),
+                trace=telemetry.to_message() if telemetry.enabled() else None,
             )
         )
 

@@ -104,15 +104,18 @@ class Exchange:
 
 async def collect_answer(exchange: Exchange, replies: ReplyStream) -> bytes:
     """The whole answer of a non-streaming dispatch (raises its failure)."""
-    async for reply in replies:
-        kind = reply.WhichOneof("kind")
-        if kind == "started":
-            exchange.started = reply.started
-        elif kind == "done":
-            exchange.finish(reply.done)
-            return reply.done.body
-        elif kind == "failure":
-            raise failure_error(reply.failure)
+    try:
+        async for reply in replies:
+            kind = reply.WhichOneof("kind")
+            if kind == "started":
+                exchange.started = reply.started
+            elif kind == "done":
+                exchange.finish(reply.done)
+                return reply.done.body
+            elif kind == "failure":
+                raise failure_error(reply.failure)
+    finally:
+        replies.close()
     raise AssertionError("unreachable: replies end with done or failure")
 
 

@@ -20,7 +20,6 @@ from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError, PayloadTooLarge
 from omniroute.runtime import telemetry
-from omniroute.runtime.redis_keys import RedisKeys
 from services.edge.admission import Admission
 from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
@@ -41,7 +40,6 @@ class MediaPipeline:
         chat: ChatPipeline,
         routes: RoutingTableWatcher,
         dispatcher: Dispatcher,
-        redis_keys: RedisKeys,
         planner: Planner,
         backlog: BacklogMonitor,
         recorder: Recorder,
@@ -53,7 +51,6 @@ class MediaPipeline:
         self._admission = admission
         self._routes = routes
         self._dispatcher = dispatcher
-        self._redis_keys = redis_keys
         self._planner = planner
         self._backlog = backlog
         self._recorder = recorder
@@ -195,13 +192,12 @@ class MediaPipeline:
                     (time.time() + self._settings.request_timeout_s) * 1000
                 ),
                 api_key_id=caller.key_id,
-                reply_to=self._redis_keys.reply(exchange.request_id),
                 requested_model=model,
                 operation=operation,
                 payload=payload,
                 payload_type=payload_type,
                 payload_name=payload_name,
-                trace=telemetry.to_message(),
+                trace=telemetry.to_message() if telemetry.enabled() else None,
             )
         )
         answer = await collect_answer(exchange, replies)

@@ -48,6 +48,7 @@ async def relay(
                 yield ticker.frame(done=True)
             yield encoder.finish()
     finally:
+        replies.close()
         if exchange.status == 200 and exchange.usage is None:
             exchange.status, exchange.error = 499, "client closed the stream"
         whole = None

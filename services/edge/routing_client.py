@@ -20,6 +20,9 @@ from omniroute.runtime import telemetry
 
 log = logging.getLogger(__name__)
 
+# Resolutions remembered per table; bounded, since clients choose the names.
+_RESOLVED_MAX = 10_000
+
 CHANNEL_OPTIONS = [
     # With a headless Service (dns:///router:20130) every replica is used.
     ("grpc.lb_policy_name", "round_robin"),
@@ -40,6 +43,8 @@ class RoutingTableWatcher:
         self._edge_id = edge_id
         self._task: asyncio.Task[None] | None = None
         self.table: router_pb2.RoutingTable | None = None
+        # Resolutions against the current table (cleared with every new one).
+        self._resolved: dict[str, router_pb2.Route] = {}
         self.known_models: frozenset[str] = frozenset()
         self.updated = asyncio.Event()
 
@@ -61,7 +66,12 @@ class RoutingTableWatcher:
                 "the gateway has not received its routing table yet; retry shortly",
                 retry_after=1,
             )
-        return table, resolve(table, model)
+        route = self._resolved.get(model)
+        if route is None:
+            route = resolve(table, model)  # raises for unknown names: not cached
+            if len(self._resolved) < _RESOLVED_MAX:
+                self._resolved[model] = route
+        return table, route
 
     async def confirm(self, model: str, local: router_pb2.Route) -> None:
         """Asks the router to resolve ``model`` too (traced requests only).
@@ -104,6 +114,7 @@ class RoutingTableWatcher:
 
     def _install(self, table: router_pb2.RoutingTable) -> None:
         self.table = table
+        self._resolved = {}
         self.known_models = frozenset(
             {*table.routes.keys(), *(m.id for m in table.models)}
         )

@@ -71,7 +71,6 @@ def count_dispatch(
     plan: list[common_pb2.Target],
     raw: bytes,
     hub_bytes: bytes,
-    reply_to: str,
     key_id: str,
     timeout_s: float,
 ) -> dispatch_pb2.Dispatch:
@@ -83,7 +82,6 @@ def count_dispatch(
         client_body=raw,
         deadline_unix_ms=int((time.time() + timeout_s) * 1000),
         api_key_id=key_id,
-        reply_to=reply_to,
         operation="count_tokens",
     )
 

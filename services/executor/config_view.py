@@ -10,6 +10,7 @@ from cryptography.exceptions import InvalidTag
 
 from omniroute.common.v1 import config_pb2
 from omniroute.presets import Preset, preset_for
+from omniroute.resilience.cooldown import fingerprint
 from omniroute.runtime.crypto import unseal
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ class AccountView:
     id: str
     credential: str
     priority: int
+    # Names the credential in invalid-account marks (computed once, here).
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class ConfigView:
         preset = preset_for(provider.kind)
         accounts = sorted(
             (
-                AccountView(a.id, self._unseal(provider.id, a), a.priority)
+                _account(a.id, self._unseal(provider.id, a), a.priority)
                 for a in provider.accounts
                 if a.enabled
             ),
@@ -73,3 +76,7 @@ class ConfigView:
                 extra={"provider": provider_id, "account": account.id},
             )
             return ""
+
+
+def _account(account_id: str, credential: str, priority: int) -> AccountView:
+    return AccountView(account_id, credential, priority, fingerprint(credential))

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from omniroute.common.v1 import config_pb2
 from omniroute.resilience.breaker import Admission, Breakers, BreakerState
-from omniroute.resilience.cooldown import Cooldowns, fingerprint
+from omniroute.resilience.cooldown import Cooldowns
 from omniroute.resilience.mirror import HealthMirror
 from omniroute.resilience.profiles import Resilience
 from omniroute.runtime.redis_keys import RedisKeys
@@ -96,7 +96,7 @@ class Guard:
     def _resting(self, provider_id: str, account: AccountView) -> float:
         """Seconds this account must still be left alone (0: usable)."""
         invalid = self._keys.invalid_account(
-            provider_id, account.id, fingerprint(account.credential)
+            provider_id, account.id, account.fingerprint
         )
         if invalid in self._mirror.invalid:
             return float("inf")
@@ -202,7 +202,7 @@ class Guard:
             self._mirror.note(
                 "invalid",
                 self._keys.invalid_account(
-                    provider.id, account.id, fingerprint(account.credential)
+                    provider.id, account.id, account.fingerprint
                 ),
                 "0",
             )

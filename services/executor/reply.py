@@ -1,33 +1,34 @@
 """Writes one request's replies to its ``reply:{id}`` stream.
 
-Replies are buffered and sent as one pipeline per flush, so the usual
-sequence costs few round trips: ``Started`` goes out with the first chunks
-(or with ``Done``), and ``Done`` together with the TTL and the dispatch
-``XACK``. A non-streaming request costs the executor one write in all.
+Replies are buffered and sent as one stream entry per flush (a
+``ReplyBatch``) on the edge's reply stream, tagged with the request id:
+``Started`` goes out with the first chunks (or with ``Done``), and ``Done``
+together with the dispatch ``XACK``. Writes of concurrent requests share
+pipelines through the executor's ``Outbox``, so a non-streaming request
+costs one entry, and under load a fraction of a round trip.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
-from omniroute.runtime.redis_keys import REPLY_TTL_SECONDS
+from omniroute.runtime.outbox import Outbox
 
-REPLY_FIELD = b"r"
+REQUEST_FIELD = b"i"
+REPLY_FIELD = b"b"  # a ReplyBatch
 
 
 class ReplyWriter:
-    def __init__(self, redis: Redis, stream: str, ttl_seconds: int) -> None:
-        self._redis = redis
+    def __init__(self, outbox: Outbox, stream: str, request_id: str) -> None:
+        self._outbox = outbox
         self._stream = stream
-        # Until the request finishes the stream must outlive its deadline.
-        self._initial_ttl = ttl_seconds
+        self._request_id = request_id.encode()
         self._pending: list[dispatch_pb2.Reply] = []
-        self._expiry_set = False
         self.items_sent = 0
         self.finished = False
 
@@ -93,20 +94,18 @@ class ReplyWriter:
 
     async def _finish(self, then: Callable[[Pipeline], None] | None) -> None:
         self.finished = True
-        await self.flush(ttl=REPLY_TTL_SECONDS, then=then)
+        await self.flush(then)
 
-    async def flush(
-        self, ttl: int | None = None, then: Callable[[Pipeline], None] | None = None
-    ) -> None:
+    async def flush(self, then: Callable[[Pipeline], None] | None = None) -> None:
         replies, self._pending = self._pending, []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for reply in replies:
-                pipe.xadd(self._stream, {REPLY_FIELD: reply.SerializeToString()})
-            if ttl is not None:
-                pipe.expire(self._stream, ttl)
-            elif not self._expiry_set:
-                pipe.expire(self._stream, self._initial_ttl)
-                self._expiry_set = True
+        entry: dict[Any, Any] = {
+            REQUEST_FIELD: self._request_id,
+            REPLY_FIELD: dispatch_pb2.ReplyBatch(replies=replies).SerializeToString(),
+        }
+
+        def write(pipe: Pipeline) -> None:
+            pipe.xadd(self._stream, entry)
             if then is not None:
                 then(pipe)
-            await pipe.execute()
+
+        await self._outbox.send(write)

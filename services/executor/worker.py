@@ -24,14 +24,14 @@ from redis.exceptions import RedisError, ResponseError
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.runtime import telemetry
 from omniroute.runtime.metrics import REDIS_ERRORS
+from omniroute.runtime.outbox import Outbox
 from omniroute.runtime.redis_keys import (
     DISPATCH_GROUP,
     HEARTBEAT_TTL_SECONDS,
-    REPLY_TTL_SECONDS,
     RedisKeys,
 )
 from services.executor import metrics
-from services.executor.reply import ReplyWriter
+from services.executor.reply import REQUEST_FIELD, ReplyWriter
 from services.executor.runner import PlanRunner
 from services.executor.settings import ExecutorSettings
 
@@ -63,6 +63,7 @@ class Worker:
         self._settings = settings
         self._id = settings.executor_id
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._outbox = Outbox(redis)
         self._tasks: set[asyncio.Task[None]] = set()
         self.served = 0
         # monotonic time of the last heartbeat Redis accepted: /healthz uses it.
@@ -156,9 +157,7 @@ class Worker:
             # The edge has given up; an answer now would be wasted tokens.
             await self._redis.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
             return
-        writer = ReplyWriter(
-            self._redis, dispatch.reply_to, int(remaining) + REPLY_TTL_SECONDS
-        )
+        writer = ReplyWriter(self._outbox, dispatch.reply_to, dispatch.request_id)
         try:
             with telemetry.span(
                 "executor.dispatch",
@@ -254,15 +253,14 @@ class Worker:
         the client has seen nothing, at worst the provider answers twice.
         """
         dispatch = dispatch_pb2.Dispatch.FromString(payload)
-        first = await self._redis.xrange(dispatch.reply_to, count=1)
-        if not first:
+        if not await self._has_replied(dispatch):
             log.info("reclaimed a dispatch", extra={"request_id": dispatch.request_id})
             await self._slots.acquire()
             self._spawn(entry_id, payload)
             return
         # It has replied, and perhaps half streamed: running it again could
         # duplicate output, so end it with a clear error the client can retry.
-        writer = ReplyWriter(self._redis, dispatch.reply_to, REPLY_TTL_SECONDS)
+        writer = ReplyWriter(self._outbox, dispatch.reply_to, dispatch.request_id)
         await writer.failure(
             dispatch_pb2.Failure(
                 status=503,
@@ -274,6 +272,16 @@ class Worker:
             ),
             self._acker(entry_id),
         )
+
+    async def _has_replied(self, dispatch: dispatch_pb2.Dispatch) -> bool:
+        """Did this dispatch write anything to its edge's reply stream?
+
+        Only reclaiming asks, and rarely: scanning the recent entries of one
+        stream is cheap enough for that.
+        """
+        wanted = dispatch.request_id.encode()
+        entries = await self._redis.xrevrange(dispatch.reply_to, count=20_000)
+        return any(fields.get(REQUEST_FIELD) == wanted for _, fields in entries)
 
     def _acker(self, entry_id: bytes) -> Callable[[Pipeline], None]:
         def ack(pipe: Pipeline) -> None:

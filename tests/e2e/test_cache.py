@@ -100,6 +100,15 @@ def test_paraphrases_hit_and_everything_else_misses(
     _enable_semantic(cache_stack)
     first = _ask(cache_stack, "What is the capital of France?")
     assert first.headers["x-omniroute-cache"] == "MISS"
+
+    def indexed() -> bool:
+        with admin_client(cache_stack.edge_url, cache_stack.admin_key) as admin:
+            stats = admin.get("/api/cache").json()
+        return bool(stats["semanticCache"]["dbSize"] >= 1)
+
+    # The store is fire-and-forget: asking the paraphrase before it lands
+    # would miss and store the paraphrase itself.
+    poll_until(indexed)
     paraphrase = _hit(cache_stack, "Tell me France's capital city")
     assert paraphrase.headers["x-omniroute-cache-similarity"]
     assert paraphrase.json()["choices"][0]["message"]["content"] == (

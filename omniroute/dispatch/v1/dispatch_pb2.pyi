@@ -55,6 +55,12 @@ class Reply(_message.Message):
     failure: Failure
     def __init__(self, started: _Optional[_Union[Started, _Mapping]] = ..., chunks: _Optional[_Union[Chunks, _Mapping]] = ..., done: _Optional[_Union[Done, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ...) -> None: ...
 
+class ReplyBatch(_message.Message):
+    __slots__ = ("replies",)
+    REPLIES_FIELD_NUMBER: _ClassVar[int]
+    replies: _containers.RepeatedCompositeFieldContainer[Reply]
+    def __init__(self, replies: _Optional[_Iterable[_Union[Reply, _Mapping]]] = ...) -> None: ...
+
 class Started(_message.Message):
     __slots__ = ("provider_id", "account_id", "model", "fallbacks", "passthrough")
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -47,7 +47,9 @@ async def test_a_failed_probe_reopens(redis: Redis, redis_keys: RedisKeys) -> No
     assert not (await breakers.acquire(key)).allowed
 
 
-async def test_a_success_resets_the_failure_count(redis: Redis, redis_keys: RedisKeys) -> None:
+async def test_a_success_resets_the_failure_count(
+    redis: Redis, redis_keys: RedisKeys
+) -> None:
     breakers = Breakers(redis, redis_keys)
     key = redis_keys.provider_breaker("z")
     for _ in range(2):
@@ -70,7 +72,9 @@ async def test_cooldowns_honour_retry_after_then_back_off(
     assert await cooldowns.rate_limited("p", "a", None, resilience) == 3.0
 
 
-async def test_the_mirror_follows_every_change(redis_url: str, redis_keys: RedisKeys) -> None:
+async def test_the_mirror_follows_every_change(
+    redis_url: str, redis_keys: RedisKeys
+) -> None:
     writer = Redis.from_url(redis_url)
     reader = Redis.from_url(redis_url)
     mirror = HealthMirror(reader, redis_keys)
@@ -96,6 +100,8 @@ async def test_the_mirror_follows_every_change(redis_url: str, redis_keys: Redis
         await reader.aclose()
 
 
-@pytest.mark.parametrize("level,expected", [(1, 5.0), (2, 10.0), (3, 20.0), (10, 300.0)])
+@pytest.mark.parametrize(
+    "level,expected", [(1, 5.0), (2, 10.0), (3, 20.0), (10, 300.0)]
+)
 def test_backoff_schedule(level: int, expected: float) -> None:
     assert Resilience().rate_limit_cooldown(level) == expected

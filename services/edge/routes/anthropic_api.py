@@ -49,18 +49,20 @@ async def count_tokens(request: Request) -> Response:
             plan,
             raw,
             orjson.dumps(hub),
-            state.redis_keys.reply(request_id),
             caller.key_id,
             30.0,
         )
         try:
             replies = await state.dispatcher.submit(dispatch)
-            async for reply in replies:
-                if reply.WhichOneof("kind") == "done":
-                    tokens = provider_count(reply.done.body)
-                    break
-                if reply.WhichOneof("kind") == "failure":
-                    break
+            try:
+                async for reply in replies:
+                    if reply.WhichOneof("kind") == "done":
+                        tokens = provider_count(reply.done.body)
+                        break
+                    if reply.WhichOneof("kind") == "failure":
+                        break
+            finally:
+                replies.close()
         except GatewayError:
             tokens = None
         if tokens is not None:
