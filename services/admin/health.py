@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omniroute.runtime.redis_keys import RedisKeys
+from omniroute.runtime.redis_keys import DISPATCH_GROUP, RedisKeys
 
 _TIMEOUT_S = 2.0
 
@@ -73,3 +73,25 @@ async def executors_health(redis: Redis, keys: RedisKeys) -> dict[str, Any]:
     except Exception as exc:
         return {"status": "down", "error": exc.__class__.__name__, "executors": []}
     return {"status": "ok" if executors else "down", "executors": executors}
+
+
+async def dispatch_backlog(redis: Redis, keys: RedisKeys) -> dict[str, Any]:
+    """Work waiting for executors: the dispatch stream's consumer-group state."""
+    try:
+        length = await redis.xlen(keys.dispatch)
+        groups = await redis.xinfo_groups(keys.dispatch)
+    except Exception as exc:  # no stream yet, or Redis down: say which
+        return {"length": 0, "pending": 0, "lag": 0, "error": exc.__class__.__name__}
+    group: dict[Any, Any] = next(
+        (
+            g
+            for g in groups
+            if g.get("name") in (DISPATCH_GROUP, DISPATCH_GROUP.encode())
+        ),
+        {},
+    )
+    return {
+        "length": int(length),
+        "pending": int(group.get("pending") or 0),
+        "lag": int(group.get("lag") or 0),
+    }

@@ -124,6 +124,9 @@ async def test_health_and_unknown_paths(admin: AdminHarness) -> None:
     health = (await admin.client.get("/api/monitoring/health")).json()
     assert health["services"]["redis"]["status"] == "ok"
     assert health["services"]["database"]["status"] == "ok"
+    # Nothing dispatched in this test: an empty backlog, reported as such.
+    assert {"length", "pending", "lag"} <= health["dispatch"].keys()
+    assert health["dispatch"]["lag"] == 0
     missing = await admin.client.get("/api/nothing-here")
     assert missing.status_code == 404 and error_of(missing)["code"] == "not_found"
     wrong_method = await admin.client.patch("/api/keys")

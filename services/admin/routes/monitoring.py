@@ -16,19 +16,22 @@ router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
 
 @router.get("/health")
 async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
-    """Redis, the database, router, cache and every live executor."""
+    """Redis, the database, router, cache, every live executor, and the
+    dispatch backlog."""
     (
         redis_status,
         database,
         router_status,
         cache_status,
         executors,
+        dispatch,
     ) = await asyncio.gather(
         health.redis_health(ctx.redis),
         health.database_health(ctx.sessions),
         health.grpc_health(ctx.settings.router_address),
         health.grpc_health(ctx.settings.cache_address),
         health.executors_health(ctx.redis, ctx.keys),
+        health.dispatch_backlog(ctx.redis, ctx.keys),
     )
     services = {
         "admin": {"status": "ok"},
@@ -39,4 +42,9 @@ async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
         "executor": executors,
     }
     healthy = all(s["status"] == "ok" for s in services.values())
-    return {"status": "ok" if healthy else "degraded", "services": services}
+    return {
+        "status": "ok" if healthy else "degraded",
+        "services": services,
+        # Requests waiting for an executor (lag) and in executors' hands (pending).
+        "dispatch": dispatch,
+    }
