@@ -23,7 +23,7 @@ from bench.scenarios import Gateway
 from omniroute.stack import free_port
 
 # Avoid 1.82.7 and 1.82.8 (supply-chain compromise, see peers.md).
-LITELLM = "litellm[proxy]==1.110.2"
+LITELLM = "litellm[proxy]==1.108.5"
 PEERS = Path(__file__).resolve().parent / ".peers"
 VENV = PEERS / "litellm"
 MASTER_KEY = "sk-bench-1234"
