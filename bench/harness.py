@@ -14,7 +14,7 @@ from bench import scenarios
 from bench.scenarios import Gateway
 
 OUT = Path(__file__).resolve().parent / "out"
-RATES = [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000, 3500, 4000]
+SATURATION_CONCURRENCY = 32
 
 
 def arguments(prog: str) -> argparse.Namespace:
@@ -60,20 +60,38 @@ async def run_all(
     if "throughput" not in skip:
         log(f"{gateway.name}: throughput frontier (p99 added <= 50 ms, no errors)")
         best, steps = await scenarios.throughput_frontier(
-            gateway, baseline, RATES, args.step_seconds, log=log
+            gateway, baseline, args.step_seconds, log=log
         )
-        result["throughput"] = {"held_rps": best, "steps": steps}
+        log(f"{gateway.name}: saturation ({SATURATION_CONCURRENCY} clients)")
+        saturated = await scenarios.saturation(
+            gateway, SATURATION_CONCURRENCY, args.step_seconds
+        )
+        result["throughput"] = {
+            "held_rps": best,
+            "steps": steps,
+            "saturation": saturated,
+        }
     if "streaming" not in skip:
         log(f"{gateway.name}: streaming ({args.streams} concurrent)")
         result["streaming"] = await scenarios.streaming(
             stream_gateway, stream_direct, args.streams, words=50
         )
     if "soak" not in skip:
-        log(f"{gateway.name}: memory soak {args.soak_seconds:g}s at {args.soak_rate}/s")
+        rate = soak_rate(args.soak_rate, result)
+        log(f"{gateway.name}: memory soak {args.soak_seconds:g}s at {rate}/s")
         result["memory"] = await scenarios.soak(
-            gateway, pids, args.soak_rate, args.soak_seconds, warmup=20.0
+            gateway, pids, rate, args.soak_seconds, warmup=20.0
         )
+        result["memory_rate"] = rate
     return result
+
+
+def soak_rate(wanted: int, result: dict[str, Any]) -> int:
+    """A steady load the gateway holds: ``wanted``, or 80 % of its frontier."""
+    held = result.get("throughput", {}).get("held_rps")
+    if not held:
+        return wanted
+    return max(10, min(wanted, int(held * 0.8)))
 
 
 def machine() -> str:
@@ -100,13 +118,17 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append("")
     if all("throughput" in r for r in results):
         lines += [
-            "| gateway | highest rate held (p99 added <= 50 ms, 0 errors) |",
-            "|---|---|",
+            "| gateway | highest rate held (p99 added <= 50 ms, 0 errors) "
+            f"| {SATURATION_CONCURRENCY} clients: requests/s | p50 / p99 | errors |",
+            "|---|---|---|---|---|",
         ]
-        lines += [
-            f"| {r['gateway']} | {r['throughput']['held_rps']} requests/s |"
-            for r in results
-        ]
+        for r in results:
+            t = r["throughput"]
+            s = t["saturation"]
+            lines.append(
+                f"| {r['gateway']} | {t['held_rps']} requests/s | {s['rps']:.0f} "
+                f"| {s['p50_ms']:.1f} / {s['p99_ms']:.1f} ms | {s['errors']:.0f} |"
+            )
         lines.append("")
     if all("streaming" in r for r in results):
         lines += [
@@ -126,7 +148,7 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         if "memory" in r:
             lines += [
-                f"memory, {r['gateway']}:",
+                f"memory, {r['gateway']} (at {r['memory_rate']} requests/s):",
                 "",
                 "| process | start | end | peak | growth |",
                 "|---|---|---|---|---|",

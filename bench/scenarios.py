@@ -6,7 +6,8 @@ baseline, so every number is "what the gateway adds".
 
 1. added latency at concurrency 1 (gateway minus direct, p50/p99);
 2. throughput frontier: the highest open-loop rate held with p99 added
-   latency within the bound and no errors;
+   latency within the bound and no errors; and saturation: requests/s
+   served by 32 closed-loop clients, with their p50/p99;
 3. streaming: added time to first token, added inter-chunk gap, and many
    concurrent streams held without errors;
 4. memory: RSS of each process over a soak at steady load.
@@ -75,15 +76,21 @@ async def added_latency(
 async def throughput_frontier(
     gateway: Gateway,
     baseline_p99_ms: float,
-    rates: list[int],
     seconds: float,
     bound_ms: float = 50.0,
+    start: int = 50,
+    refinements: int = 3,
     log: Callable[[str], None] = print,
 ) -> tuple[int, list[dict[str, float]]]:
-    """The highest rate whose p99 added latency stays within ``bound_ms``."""
-    best = 0
+    """The highest rate whose p99 added latency stays within ``bound_ms``.
+
+    Doubles the rate from ``start`` until a step fails, then bisects between
+    the last rate held and the first one missed, so a slow gateway and a fast
+    one are both located to within an eighth of the final interval.
+    """
     steps: list[dict[str, float]] = []
-    for rate in rates:
+
+    async def holds(rate: int) -> bool:
         result: Result = await open_loop(gateway.target(), rate, seconds)
         added = result.p99_ms - baseline_p99_ms
         ok = result.errors == 0 and added <= bound_ms
@@ -101,11 +108,35 @@ async def throughput_frontier(
             f"  {gateway.name} @ {rate}/s: p99 {result.p99_ms:.1f} ms, "
             f"errors {result.errors} -> {'held' if ok else 'NOT held'}"
         )
-        if not ok:
+        await asyncio.sleep(2)  # let queues drain between steps
+        return ok
+
+    held, missed = 0, start
+    while await holds(missed):
+        held, missed = missed, missed * 2
+    for _ in range(refinements):
+        middle = (held + missed) // 2
+        if middle in (held, missed):
             break
-        best = rate
-        await asyncio.sleep(1)  # let queues drain between steps
-    return best, steps
+        if await holds(middle):
+            held = middle
+        else:
+            missed = middle
+    return held, steps
+
+
+async def saturation(
+    gateway: Gateway, concurrency: int, seconds: float
+) -> dict[str, float]:
+    """Closed loop at ``concurrency``: requests/s served and the latency it costs."""
+    result = await closed_loop(gateway.target(), concurrency, duration=seconds)
+    return {
+        "concurrency": float(concurrency),
+        "rps": result.rps,
+        "p50_ms": result.p50_ms,
+        "p99_ms": result.p99_ms,
+        "errors": float(result.errors),
+    }
 
 
 async def streaming(

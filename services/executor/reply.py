@@ -1,4 +1,4 @@
-"""Writes one request's replies to its ``reply:{id}`` stream.
+"""Writes one request's replies to the edge's reply stream.
 
 Replies are buffered and sent as one stream entry per flush (a
 ``ReplyBatch``) on the edge's reply stream, tagged with the request id:
