@@ -60,19 +60,3 @@ def admin_client(base_url: str, admin_key: str) -> httpx.Client:
     return httpx.Client(
         base_url=base_url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=10
     )
-
-
-async def poll_until_async(
-    check: Callable[[], T], timeout: float = 5.0, interval: float = 0.02
-) -> T:
-    """``poll_until`` for async tests: yields to the event loop between tries."""
-    import asyncio
-
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from omniroute.common.v1 import common_pb2
 from omniroute.router.v1 import router_pb2
-from omniroute.routing.strategies import Member, SharedState, Strategy, order
+from omniroute.routing.strategies import (
+    SHARED_RNG,
+    Member,
+    SharedState,
+    Strategy,
+    order,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,7 @@ def expand(
     now_ms: float | None = None,
 ) -> list[common_pb2.Target]:
     """The ordered targets of ``route`` for one request."""
-    rng = rng or random.Random()
+    rng = rng or SHARED_RNG
     states = states or {}
     targets: list[common_pb2.Target] = []
     seen: set[tuple[str, str]] = set()

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+# Seeding a Random costs more than a whole routing decision; one per process.
+SHARED_RNG = random.Random()
+
 
 class Strategy(StrEnum):
     PRIORITY = "priority"
@@ -87,7 +90,7 @@ def order(
     count = len(members)
     if count <= 1:
         return list(range(count))
-    rng = rng or random.Random()
+    rng = rng or SHARED_RNG
     state = state or SharedState()
     if strategy in (Strategy.PRIORITY, Strategy.FILL_FIRST):
         return list(range(count))
@@ -151,5 +154,5 @@ def _weighted_order(members: Sequence[Member], rng: random.Random) -> list[int]:
 def deck(count: int, rng: random.Random | None = None) -> list[int]:
     """A fresh shuffled deck for strict-random: each member once."""
     cards = list(range(count))
-    (rng or random.Random()).shuffle(cards)
+    (rng or SHARED_RNG).shuffle(cards)
     return cards

@@ -68,6 +68,11 @@ class Ticket:
     tpm_key: str = ""
     budget_ttl: int = 0
 
+    @property
+    def holds_anything(self) -> bool:
+        """Does settling it write anything (a budget or token counter)?"""
+        return bool(self.budget_key or self.tpm_key)
+
 
 def period_window(period: str, now: datetime) -> tuple[str, datetime]:
     """(an id of the current period, when it ends), UTC calendar periods."""
@@ -176,7 +181,7 @@ class Admission:
 
     async def settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
         """Replaces the reservation with the real cost; counts real tokens."""
-        if not ticket.budget_key and not ticket.tpm_key:
+        if not ticket.holds_anything:
             return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers, QueryParams
+from starlette.requests import HTTPConnection
 
 from omniroute.common.v1 import config_pb2
 from omniroute.errors import Forbidden, Unauthorized
@@ -32,8 +32,9 @@ class Caller:
 ANONYMOUS = Caller("anonymous", "anonymous", frozenset(), frozenset())
 
 
-def presented_key(headers: Headers, query: QueryParams) -> str | None:
+def presented_key(request: HTTPConnection) -> str | None:
     """The key a client sent, in any of the ways the SDKs send one."""
+    headers = request.headers
     authorization = headers.get("authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -43,7 +44,8 @@ def presented_key(headers: Headers, query: QueryParams) -> str | None:
         value = headers.get(header)
         if value:
             return value.strip()
-    return query.get("key") or None
+    # Gemini clients may put it in the query; parsed only when they do.
+    return request.query_params.get("key") or None
 
 
 class KeyRing:
@@ -66,8 +68,8 @@ class KeyRing:
             if not key.revoked
         }
 
-    def authenticate(self, headers: Headers, query: QueryParams) -> Caller:
-        key = presented_key(headers, query)
+    def authenticate(self, request: HTTPConnection) -> Caller:
+        key = presented_key(request)
         if key is None:
             if self._require_key:
                 raise Unauthorized(

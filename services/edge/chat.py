@@ -97,7 +97,7 @@ class ChatPipeline:
         )
 
     def authenticate(self, request: Request) -> Caller:
-        return self._keys.authenticate(request.headers, request.query_params)
+        return self._keys.authenticate(request)
 
     async def handle(
         self,
@@ -110,7 +110,7 @@ class ChatPipeline:
         ``model_rewrite`` maps the client's model string before resolution
         (the dedicated ``/v1/providers/{provider}/...`` routes use it).
         """
-        exchange = Exchange(new_request_id(), request.url.path, codec)
+        exchange = Exchange(new_request_id(), request.scope["path"], codec)
         request.state.exchange = exchange
         if telemetry.enabled():
             # FastAPI opens the request's server span (from its traceparent).

@@ -192,7 +192,7 @@ class Recorder:
             cost = 0.0  # answered from the cache: nothing was spent
         if cost > 0 and started is not None:
             metrics.SPEND.labels(started.provider_id, model).inc(cost)
-        if exchange.ticket is not None:
+        if exchange.ticket is not None and exchange.ticket.holds_anything:
             tokens = exchange.usage.total_tokens if exchange.usage is not None else 0
             self._settle(exchange.ticket, max(cost, 0.0), tokens)
         self._usage.publish(

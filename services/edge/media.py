@@ -142,7 +142,7 @@ class MediaPipeline:
         parse: Callable[[Exchange], Any],
         rewrite: ModelRewrite,
     ) -> Response:
-        exchange = Exchange(new_request_id(), request.url.path, OPENAI_CHAT)
+        exchange = Exchange(new_request_id(), request.scope["path"], OPENAI_CHAT)
         exchange.kind = "audio" if operation == "transcription" else operation
         request.state.exchange = exchange
         if telemetry.enabled():

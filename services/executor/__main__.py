@@ -52,8 +52,8 @@ def upstream_session(settings: ExecutorSettings) -> aiohttp.ClientSession:
         timeout=aiohttp.ClientTimeout(
             total=None, sock_connect=settings.connect_timeout_s
         ),
-        # Provider streams are not compressed in practice, and decompressing
-        # would defeat incremental delivery when they are.
+        # aiohttp inflates incrementally, so a compressed stream still
+        # arrives chunk by chunk.
         auto_decompress=True,
         skip_auto_headers=("User-Agent",),
         headers={"User-Agent": "OmniRoute/0.1"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,6 @@ from omniroute.events.v1 import events_pb2
 from services.admin.db.models import UsageRecord
 from services.admin.usage_consumer import EVENT_FIELD
 from tests.admin.conftest import AdminHarness, error_of
-from tests.helpers import poll_until_async
 
 
 def _event(index: int, now_ms: int, **fields: object) -> events_pb2.UsageEvent:
@@ -50,9 +50,10 @@ async def _ingest(admin: AdminHarness, events: list[events_pb2.UsageEvent]) -> N
         async with admin.ctx.sessions() as session:
             return int(await session.scalar(select(func.count(UsageRecord.id))) or 0)
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and await count() < len(events):
-        await poll_until_async(lambda: True, timeout=0.1)
+    for _ in range(200):  # up to 10 s
+        if await count() >= len(events):
+            break
+        await asyncio.sleep(0.05)
     assert await count() == len(events)
 
 

@@ -461,3 +461,16 @@ def test_count_tokens_provider_and_local(formats_stack: Stack) -> None:
         )
     assert upstream.input_tokens > 0 and upstream.model_extra["source"] == "provider"  # type: ignore[index]
     assert local.input_tokens > 0 and local.model_extra["source"] == "local"  # type: ignore[index]
+
+
+def test_gemini_key_in_the_query_string(formats_stack: Stack) -> None:
+    """Gemini's REST examples put the key in ``?key=``; a wrong one is a 401."""
+    path = "/v1beta/models/simoai/simoai-model:generateContent"
+    body = {"contents": [{"role": "user", "parts": [{"text": "hello"}]}]}
+    with httpx.Client(base_url=formats_stack.edge_url) as http:
+        good = http.post(path, params={"key": formats_stack.api_key}, json=body)
+        bad = http.post(path, params={"key": "sk-not-a-key"}, json=body)
+    assert good.status_code == 200
+    assert good.json()["candidates"][0]["content"]["parts"][0]["text"]
+    assert bad.status_code == 401
+    assert bad.json()["error"]["status"] == "UNAUTHENTICATED"

@@ -202,7 +202,7 @@ def test_transcriptions_of_every_container(
 ) -> None:
     audio = _encode(_tone(), fmt, tmp_path)
     answer = client.audio.transcriptions.create(
-        model=model, file=(f"clip-named-wrongly.bin", audio)
+        model=model, file=("clip-named-wrongly.bin", audio)
     )
     assert answer.text.startswith(
         f"Simulated transcript of {len(audio)} bytes of audio/"
