@@ -12,13 +12,18 @@ tables and writes ``bench/out/omniroute.json``. Loopback only, bounded.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 from bench import harness
 from bench.scenarios import Gateway
 from omniroute.stack import Stack, StackConfig
+
+# Streamed by the simulator without pauses between chunks (a fault rule).
+UNPACED_MODEL = "sim-unpaced"
 
 
 def omniroute_gateways(stack: Stack) -> tuple[Gateway, Gateway, Gateway, Gateway]:
@@ -28,9 +33,27 @@ def omniroute_gateways(stack: Stack) -> tuple[Gateway, Gateway, Gateway, Gateway
         Gateway("omniroute", edge, "demo/sim-fast", stack.api_key),
         Gateway("direct", sim, "sim-fast", "sk-demo"),
         # Streams: a model the fast path does not answer, paced by the simulator.
-        Gateway("omniroute", edge, "demo/gpt-4o-mini", stack.api_key),
-        Gateway("direct", sim, "gpt-4o-mini", "sk-demo"),
+        Gateway(
+            "omniroute",
+            edge,
+            "demo/gpt-4o-mini",
+            stack.api_key,
+            unpaced_model=f"demo/{UNPACED_MODEL}",
+        ),
+        Gateway("direct", sim, "gpt-4o-mini", "sk-demo", unpaced_model=UNPACED_MODEL),
     )
+
+
+def unpace(simulator_url: str) -> None:
+    """Makes the simulator stream ``UNPACED_MODEL`` with no delay between chunks."""
+    rule = {"rules": [{"match": {"model": UNPACED_MODEL}, "chunk_delay_ms": 0}]}
+    request = urllib.request.Request(
+        simulator_url + "/_sim/faults",
+        data=json.dumps(rule).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5):
+        pass
 
 
 def start_omniroute(tmp: Path, executors: int = 1) -> Stack:
@@ -41,7 +64,9 @@ def start_omniroute(tmp: Path, executors: int = 1) -> Stack:
         executors=executors,
         env={"LOG_LEVEL": "WARNING"},
     )
-    return Stack(config).start()
+    stack = Stack(config).start()
+    unpace(stack.simulator_url)
+    return stack
 
 
 def service_pids(stack: Stack) -> dict[str, int]:

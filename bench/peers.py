@@ -18,7 +18,12 @@ import urllib.request
 from pathlib import Path
 
 from bench import harness
-from bench.gateway import omniroute_gateways, service_pids, start_omniroute
+from bench.gateway import (
+    UNPACED_MODEL,
+    omniroute_gateways,
+    service_pids,
+    start_omniroute,
+)
 from bench.scenarios import Gateway
 from omniroute.stack import free_port
 
@@ -51,6 +56,11 @@ def litellm_config(simulator: str, path: Path) -> None:
   - model_name: gpt-4o-mini
     litellm_params:
       model: openai/gpt-4o-mini
+      api_base: {simulator}/v1
+      api_key: sk-demo
+  - model_name: {UNPACED_MODEL}
+    litellm_params:
+      model: openai/{UNPACED_MODEL}
       api_base: {simulator}/v1
       api_key: sk-demo
 litellm_settings:
@@ -118,7 +128,13 @@ def main() -> int:
             try:
                 url = f"http://127.0.0.1:{port}/v1/chat/completions"
                 litellm = Gateway("litellm", url, "sim-fast", MASTER_KEY)
-                litellm_stream = Gateway("litellm", url, "gpt-4o-mini", MASTER_KEY)
+                litellm_stream = Gateway(
+                    "litellm",
+                    url,
+                    "gpt-4o-mini",
+                    MASTER_KEY,
+                    unpaced_model=UNPACED_MODEL,
+                )
                 results.append(
                     harness.run(
                         harness.run_all(
