@@ -136,7 +136,9 @@ class Dispatcher:
         housekeeping = 0.0
         while True:
             try:
-                if time.monotonic() - housekeeping > 10:
+                # Until the first heartbeat names a position, reading from "$"
+                # would miss replies written between two blocking reads.
+                if self._last_id == b"$" or time.monotonic() - housekeeping > 10:
                     housekeeping = time.monotonic()
                     await self._tidy()
                 response = await self._redis.xread(
@@ -184,4 +186,6 @@ class Dispatcher:
             )
             pipe.xtrim(self.reply_to, minid=minimum, approximate=True)
             pipe.expire(self.reply_to, REPLIES_TTL_SECONDS)
-            await pipe.execute()
+            heartbeat_id, *_ = await pipe.execute()
+        if self._last_id == b"$":
+            self._last_id = heartbeat_id

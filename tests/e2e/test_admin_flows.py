@@ -230,3 +230,25 @@ def test_no_usage_is_lost_while_admin_is_down(stack: Stack) -> None:
         len(ids) == len(set(ids)) == 501
     )  # the 500, plus the one before: no duplicates
     assert {a.headers["x-request-id"] for a in answers} <= set(ids)
+
+
+def test_a_key_limited_to_some_models_is_refused_the_others(stack: Stack) -> None:
+    key_id, key = _new_key(stack)
+    with _admin(stack) as admin:
+        response = admin.post(
+            "/api/policies",
+            json={"keyId": key_id, "allowedModels": ["demo/gpt-4o-mini"]},
+        )
+        assert response.status_code == 200, response.text
+    refused = poll_until(
+        lambda: (
+            (r := _chat(stack, key, model="demo/sim-echo")).status_code == 403 and r
+        ),
+        timeout=5,
+        interval=0.05,
+    )
+    error = refused.json()["error"]
+    assert error["code"] == "model_not_allowed"
+    assert "demo/sim-echo" in error["message"]  # what was refused
+    assert "demo/gpt-4o-mini" in error["message"]  # and what may be used instead
+    assert _chat(stack, key).status_code == 200  # the allowed model still works

@@ -420,3 +420,39 @@ def test_redis_restart_fails_fast_then_heals_and_loses_no_usage(
         poll_until(lambda: ids <= recorded(), timeout=15)
     finally:
         stack.stop()
+
+
+def test_a_session_stays_on_one_account(stack: Stack, sim: Simulator) -> None:
+    """``X-Session-Id`` pins a conversation to the account that first served it,
+    across both executors, while requests without one rotate."""
+    _provider(stack, "sticky", ["m1"], "sk-s1", "sk-s2")
+
+    def rotate() -> None:
+        with _admin(stack) as admin:
+            routing = admin.get("/api/routing").json()
+            routing["provider_account_strategies"] = {"sticky": "round-robin"}
+            assert admin.put("/api/routing", json=routing).status_code == 200
+
+    _applied(stack, rotate)
+    for _ in range(4):
+        assert _chat(stack, "sticky/m1").status_code == 200
+    assert sim.calls()["by_key"] == {"sk-s1": 2, "sk-s2": 2}
+
+    sim.clear()
+    session = {"X-Session-Id": "conversation-42"}
+    answers = [
+        httpx.post(
+            stack.edge_url + "/v1/chat/completions",
+            json={
+                "model": "sticky/m1",
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+            headers={"Authorization": f"Bearer {stack.api_key}", **session},
+            timeout=60,
+        )
+        for _ in range(6)
+    ]
+    assert [a.status_code for a in answers] == [200] * 6
+    assert {a.headers["X-OmniRoute-Session-Id"] for a in answers} == {"conversation-42"}
+    by_key = sim.calls()["by_key"]
+    assert list(by_key.values()) == [6], by_key  # one account served them all
