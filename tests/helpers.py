@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -60,3 +61,17 @@ def admin_client(base_url: str, admin_key: str) -> httpx.Client:
     return httpx.Client(
         base_url=base_url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=10
     )
+
+
+async def poll_until_async(
+    check: Callable[[], T], within: float = 5.0, interval: float = 0.02
+) -> T:
+    """``poll_until`` for async tests: yields to the event loop between tries."""
+    deadline = time.monotonic() + within
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {within}s (last value: {last!r})")
