@@ -89,7 +89,7 @@ async def throughput_frontier(
 
     Doubles the rate from ``start`` until a step fails, then bisects between
     the last rate held and the first one missed, so a slow gateway and a fast
-    one are both located to within an eighth of the final interval.
+    one are both located to within an eighth of the last doubling.
     """
     steps: list[dict[str, float]] = []
 

@@ -65,7 +65,7 @@ class ReplyWriter:
         body: bytes,
         usage: common_pb2.Usage | None,
         finish_reason: str,
-        upstream_latency_ms: int,
+        upstream_latency_ms: float,
         ttft_ms: int,
         then: Callable[[Pipeline], None] | None = None,
         units: float = 0.0,

@@ -214,7 +214,7 @@ class PlanRunner:
                     answer = await self._media.run(
                         dispatch, provider, account, target.model, bodies.client or {}
                     )
-                elapsed_ms = int((time.perf_counter() - started) * 1000)
+                elapsed_ms = (time.perf_counter() - started) * 1000
                 await writer.done(
                     answer.body, answer.usage, "", elapsed_ms, 0, ack, answer.units
                 )
@@ -269,7 +269,7 @@ class PlanRunner:
         elapsed = time.perf_counter() - started
         metrics.UPSTREAM_LATENCY.labels(provider.id).observe(elapsed)
         await writer.done(
-            parsed.body, parsed.usage, parsed.finish_reason, int(elapsed * 1000), 0, ack
+            parsed.body, parsed.usage, parsed.finish_reason, elapsed * 1000, 0, ack
         )
 
     async def _stream(
@@ -343,7 +343,7 @@ class PlanRunner:
             b"",
             reader.usage,
             reader.finish_reason,
-            int(elapsed * 1000),
+            elapsed * 1000,
             int(ttft * 1000),
             ack,
         )

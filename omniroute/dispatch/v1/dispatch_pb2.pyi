@@ -92,10 +92,10 @@ class Done(_message.Message):
     body: bytes
     usage: _common_pb2.Usage
     finish_reason: str
-    upstream_latency_ms: int
+    upstream_latency_ms: float
     ttft_ms: int
     units: float
-    def __init__(self, body: _Optional[bytes] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., finish_reason: _Optional[str] = ..., upstream_latency_ms: _Optional[int] = ..., ttft_ms: _Optional[int] = ..., units: _Optional[float] = ...) -> None: ...
+    def __init__(self, body: _Optional[bytes] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., finish_reason: _Optional[str] = ..., upstream_latency_ms: _Optional[float] = ..., ttft_ms: _Optional[int] = ..., units: _Optional[float] = ...) -> None: ...
 
 class Failure(_message.Message):
     __slots__ = ("status", "message", "type", "code", "retry_after_seconds", "provider_id", "mid_stream")
