@@ -447,7 +447,10 @@ def main(argv: Mapping[str, str] | None = None) -> int:
         nonlocal stopped
         stopped = True
 
-    signal.signal(signal.SIGTERM, stop)
+    # SIGINT too, explicitly: a shell starts background jobs with it ignored,
+    # and Python then never raises KeyboardInterrupt.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
     try:
         sys.stdout.write(
             "Starting OmniRoute (Redis, admin, router, cache, executor, edge)...\n"
