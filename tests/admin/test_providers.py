@@ -53,6 +53,30 @@ async def test_crud_keeps_credentials_sealed(admin: AdminHarness) -> None:
     assert (await admin.client.get("/api/providers/acme")).status_code == 404
 
 
+async def test_an_update_without_headers_keeps_the_stored_ones(
+    admin: AdminHarness,
+) -> None:
+    """Headers are never returned, so an edit that does not name them must
+    not wipe them; sending ``{}`` clears them on purpose."""
+    body = {"id": "hdr", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"}
+    created = await admin.client.post(
+        "/api/providers", json={**body, "headers": {"X-Org": "team-7"}}
+    )
+    assert created.status_code == 201
+    assert "team-7" not in (await admin.client.get("/api/providers/hdr")).text
+
+    async def stored() -> dict[str, str]:
+        snapshot = await admin.snapshot()
+        return dict(next(p for p in snapshot.providers if p.id == "hdr").headers)
+
+    renamed = {**body, "display_name": "Renamed"}
+    assert (await admin.client.put("/api/providers/hdr", json=renamed)).is_success
+    assert await stored() == {"X-Org": "team-7"}
+    cleared = {**body, "headers": {}}
+    assert (await admin.client.put("/api/providers/hdr", json=cleared)).is_success
+    assert await stored() == {}
+
+
 async def test_accounts(admin: AdminHarness) -> None:
     await admin.client.post(
         "/api/providers",

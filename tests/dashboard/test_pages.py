@@ -223,6 +223,7 @@ def test_provider_edit_and_delete(page: tuple[Page, PageErrors], stack: Stack) -
                 "id": "extra",
                 "base_url": stack.simulator_url + "/v1",
                 "models": ["x-model"],
+                "headers": {"X-Org": "team-7"},
             },
         )
         assert created.status_code == 201, created.text
@@ -235,6 +236,13 @@ def test_provider_edit_and_delete(page: tuple[Page, PageErrors], stack: Stack) -
     row = tab.locator("tr[data-provider='extra']")
     expect(row).to_contain_text("Extra provider")
     expect(row.locator("td").nth(2)).to_have_text("2")
+    # The headers field was left empty: the stored header still goes upstream
+    # (asking admin for the provider's model list makes an upstream call).
+    with admin_api(stack) as api:
+        assert api.get("/api/providers/extra/models").status_code == 200
+    sent = httpx.get(stack.simulator_url + "/_sim/calls").json()["recent"][-1]
+    assert sent["path"].endswith("/models")
+    assert {k.lower(): v for k, v in sent["headers"].items()}["x-org"] == "team-7"
 
     tab.get_by_role("button", name="Delete extra").click()
     tab.get_by_role("dialog").get_by_role("button", name="Delete provider").click()

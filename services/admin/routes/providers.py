@@ -41,7 +41,12 @@ class ProviderIn(SnakeModel):
     transcription_models: list[str] = Field(default_factory=list, max_length=1000)
     aliases: list[str] = Field(default_factory=list, max_length=100)
     display_name: str = Field("", max_length=128)
-    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Sent with every upstream call; never returned. Omitted on an "
+        "update: the stored ones are kept",
+    )
     enabled: bool = True
 
     @field_validator("id")
@@ -153,7 +158,8 @@ async def get_provider(ctx: Ctx, provider_id: str, _: Admin) -> ProviderOut:
 async def update_provider(
     ctx: Ctx, provider_id: str, body: ProviderIn, actor: Admin
 ) -> ProviderOut:
-    """Replaces a provider's settings; the credential only if ``api_key`` is sent."""
+    """Replaces a provider's settings; its credential only if ``api_key`` is
+    sent, its extra headers only if ``headers`` is."""
     if body.id != provider_id:
         raise BadRequest(
             "the id in the body differs from the one in the path", param="id"
@@ -226,7 +232,10 @@ def apply(provider: Provider, body: ProviderIn, secret: bytes) -> None:
         dict.fromkeys(body.transcription_models or preset.transcription_models)
     )
     provider.aliases = list(dict.fromkeys(body.aliases or preset.aliases))
-    provider.headers = dict(body.headers)
+    if "headers" in body.model_fields_set or provider.headers is None:
+        # Stored headers are never shown, so an update that does not name
+        # them (the dashboard's, a script's) must not wipe them.
+        provider.headers = dict(body.headers)
     provider.enabled = body.enabled
     if body.api_key is not None or not provider.accounts:
         credential = body.api_key.get_secret_value() if body.api_key else ""

@@ -60,13 +60,15 @@ function providerBody(form, editing) {
     aliases: splitList(data.get('aliases')),
     display_name: data.get('display_name').trim(),
     enabled: form.elements.enabled.checked,
-    headers: Object.fromEntries(
-      String(data.get('headers') || '')
-        .split('\n')
-        .map((line) => line.split(/:(.*)/s).map((part) => (part || '').trim()))
-        .filter(([name]) => name),
-    ),
   };
+  const headers = Object.fromEntries(
+    String(data.get('headers') || '')
+      .split('\n')
+      .map((line) => line.split(/:(.*)/s).map((part) => (part || '').trim()))
+      .filter(([name]) => name),
+  );
+  // Editing: an empty headers field keeps the stored headers.
+  if (Object.keys(headers).length || !editing) body.headers = headers;
   const key = data.get('api_key');
   // Editing: an empty key field keeps the stored credential.
   if (key || !editing) body.api_key = key || null;
@@ -103,7 +105,7 @@ function providerForm(provider, { onSaved, onCancel }) {
       field('Display name', h('input', { name: 'display_name', value: p.display_name || '' })),
     ),
     field('Extra headers', h('textarea', { name: 'headers', rows: 2, placeholder: 'X-Header: value' }),
-      editing ? 'One "Name: value" per line. Stored headers are not shown: saving replaces them with these.' : 'One "Name: value" per line.'),
+      editing ? 'One "Name: value" per line. Stored headers are not shown: leave empty to keep them, or enter the whole new set.' : 'One "Name: value" per line.'),
     enabled.el,
     h('div', { class: 'actions' }, submit, button('Cancel', onCancel, { class: 'secondary' })),
   );
