@@ -74,7 +74,9 @@ async def history(
     provider: str | None = None,
     account_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per (bucket, group): requests, errors, tokens, cost, latency."""
+    """One row per (bucket, group): requests, errors, tokens, cost, latency;
+    ungrouped rows also carry the bucket's latency percentiles."""
+    conditions = _filters(since, until, api_key_id, provider, account_id)
     period = _bucket_expr(_dialect(session), bucket).label("bucket")
     group = (
         _GROUP_COLUMNS[group_by].label("group")
@@ -93,17 +95,16 @@ async def history(
             func.sum(func.coalesce(UsageRecord.cost_usd, 0.0)).label("cost"),
             func.avg(UsageRecord.latency_ms).label("avg_latency"),
         )
-        .where(UsageRecord.timestamp >= utc(since), UsageRecord.timestamp < utc(until))
+        .where(*conditions)
         .group_by(period, group)
         .order_by(period, group)
     )
-    if api_key_id:
-        query = query.where(UsageRecord.api_key_id == api_key_id)
-    if provider:
-        query = query.where(UsageRecord.provider_id == provider)
-    if account_id:
-        query = query.where(UsageRecord.account_id == account_id)
     rows = (await session.execute(query)).all()
+    spread = (
+        await _bucket_percentiles(session, period, conditions)
+        if group_by == "none"
+        else {}
+    )
     return [
         {
             "bucket": row.bucket,
@@ -115,9 +116,56 @@ async def history(
             "totalTokens": int(row.total_tokens or 0),
             "costUsd": round(float(row.cost or 0.0), 6),
             "avgLatencyMs": round(float(row.avg_latency or 0.0), 1),
+            **spread.get(row.bucket, {}),
         }
         for row in rows
     ]
+
+
+def _filters(
+    since: datetime,
+    until: datetime,
+    api_key_id: str | None,
+    provider: str | None,
+    account_id: str | None,
+) -> list[ColumnElement[bool]]:
+    conditions = [
+        UsageRecord.timestamp >= utc(since),
+        UsageRecord.timestamp < utc(until),
+    ]
+    if api_key_id:
+        conditions.append(UsageRecord.api_key_id == api_key_id)
+    if provider:
+        conditions.append(UsageRecord.provider_id == provider)
+    if account_id:
+        conditions.append(UsageRecord.account_id == account_id)
+    return conditions
+
+
+async def _bucket_percentiles(
+    session: AsyncSession,
+    period: Any,
+    conditions: Sequence[ColumnElement[bool]],
+) -> dict[str, dict[str, float]]:
+    """p50/p95/p99 latency per bucket, from the most recent rows."""
+    rows = await session.execute(
+        select(period, UsageRecord.latency_ms)
+        .where(*conditions)
+        .order_by(UsageRecord.timestamp.desc())
+        .limit(MAX_LATENCY_SAMPLES)
+    )
+    samples: dict[str, list[float]] = defaultdict(list)
+    for bucket, latency in rows.all():
+        samples[bucket].append(float(latency))
+    spread: dict[str, dict[str, float]] = {}
+    for bucket, values in samples.items():
+        values.sort()
+        spread[bucket] = {
+            "p50Ms": round(percentile(values, 0.50), 1),
+            "p95Ms": round(percentile(values, 0.95), 1),
+            "p99Ms": round(percentile(values, 0.99), 1),
+        }
+    return spread
 
 
 async def totals(

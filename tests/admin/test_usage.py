@@ -126,6 +126,42 @@ async def test_log_filters(usage: AdminHarness) -> None:
     assert bad.status_code == 400 and error_of(bad)["param"] == "query.status"
 
 
+async def test_ungrouped_history_carries_latency_percentiles(
+    admin: AdminHarness,
+) -> None:
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    noon -= timedelta(days=2)
+    noon_ms = int(noon.timestamp() * 1000)
+    await _ingest(
+        admin,
+        [
+            _event(
+                i,
+                noon_ms + 100_000,  # _event steps back one second per index
+                provider_id="lat",
+                latency_ms=float(i + 1),  # 1..100 ms
+            )
+            for i in range(100)
+        ],
+    )
+    params = {
+        "bucket": "hour",
+        "provider": "lat",
+        "since": noon.isoformat(),
+        "until": (noon + timedelta(hours=1)).isoformat(),
+    }
+    history = (await admin.client.get("/api/usage/history", params=params)).json()
+    [row] = history["series"]
+    assert row["requests"] == 100
+    assert row["p50Ms"] == pytest.approx(50.5, abs=0.1)
+    assert row["p95Ms"] == pytest.approx(95.05, abs=0.1)
+    assert row["p99Ms"] == pytest.approx(99.01, abs=0.1)
+    grouped = await admin.client.get(
+        "/api/usage/history", params={**params, "group_by": "model"}
+    )
+    assert "p50Ms" not in grouped.json()["series"][0]
+
+
 async def test_history_and_connection(usage: AdminHarness) -> None:
     history = (
         await usage.client.get("/api/usage/history", params={"group_by": "provider"})
