@@ -250,24 +250,29 @@ def test_a_stuck_assemblyai_job_is_a_504_and_polling_stops(
 def test_usage_and_cost_are_recorded_for_each_kind(
     stack: Stack, client: openai.OpenAI
 ) -> None:
-    client.embeddings.create(model="simoai/text-embedding-3-small", input="cost me")
-    client.images.generate(model="simoai/dall-e-3", prompt="cost me")
-    client.audio.transcriptions.create(
-        model="deepgram/nova-3", file=("a.wav", _tone(seconds=1))
-    )
+    # Other tests in this module record usage too, and events land asynchronously:
+    # match this test's rows by request id rather than taking the newest of a kind.
+    answers = {
+        "embeddings": client.embeddings.with_raw_response.create(
+            model="simoai/text-embedding-3-small", input="cost me"
+        ),
+        "images": client.images.with_raw_response.generate(
+            model="simoai/dall-e-3", prompt="cost me"
+        ),
+        "audio": client.audio.transcriptions.with_raw_response.create(
+            model="deepgram/nova-3", file=("a.wav", _tone(seconds=1))
+        ),
+    }
+    kind_of = {answer.headers["x-request-id"]: kind for kind, answer in answers.items()}
 
-    def kinds() -> dict[str, dict[str, object]]:
+    def recorded() -> dict[str, dict[str, object]]:
         with admin_client(stack.edge_url, stack.admin_key) as admin:
             rows = admin.get("/api/usage/logs", params={"limit": 200}).json()["entries"]
-        newest: dict[str, dict[str, object]] = {}
-        for row in rows:  # newest first
-            if row["status"] == 200:
-                newest.setdefault(row["kind"], row)
-        return newest
+        return {kind_of[r["request_id"]]: r for r in rows if r["request_id"] in kind_of}
 
-    rows = poll_until(
-        lambda: (k := kinds()) and {"embeddings", "images", "audio"} <= set(k) and k
-    )
+    rows = poll_until(lambda: (found := recorded()) and len(found) == 3 and found)
+    assert all(row["kind"] == kind for kind, row in rows.items())
+    assert all(row["status"] == 200 for row in rows.values())
     assert rows["embeddings"]["prompt_tokens"] > 0
     assert rows["images"]["cost_usd"] == pytest.approx(0.04)
     assert rows["audio"]["cost_usd"] == pytest.approx(1.0 / 60 * 0.0043, rel=0.05)
