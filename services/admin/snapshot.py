@@ -25,6 +25,7 @@ from omniroute.events.v1 import events_pb2
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire.formats import WireFormat
 from services.admin import gateway_config as gc
+from services.admin.budget_counters import restore_budget_counters
 from services.admin.db.models import (
     ApiKey,
     Budget,
@@ -188,7 +189,12 @@ class SnapshotPublisher:
         self._task: asyncio.Task[None] | None = None
 
     async def publish(self) -> int:
-        """Bumps the version and publishes; returns the new version."""
+        """Bumps the version and publishes; returns the new version.
+
+        Budget counters are raised to the recorded spend first: a budget set
+        on a key that already spent this period starts from that spend, and
+        a Redis that lost its data before admin started gets them back.
+        """
         async with self._lock, self._sessions() as session, session.begin():
             state = await session.get(ConfigState, 1, with_for_update=True)
             if state is None:
@@ -196,6 +202,8 @@ class SnapshotPublisher:
                 session.add(state)
             state.version += 1
             snapshot = await build_snapshot(session, state.version, self._secret)
+            with contextlib.suppress(RedisError, OSError):
+                await restore_budget_counters(session, self._redis, self._keys)
         with contextlib.suppress(RedisError, OSError):
             await self._write(snapshot)
         return snapshot.version
@@ -219,13 +227,19 @@ class SnapshotPublisher:
         )
 
     async def ensure_published(self) -> None:
-        """Re-publishes the current version if Redis does not have it."""
+        """Re-publishes the current version if Redis does not have it.
+
+        Redis without the current version has lost data (or never had it):
+        the budget counters the edge keeps there are restored first, so no
+        edge admits against a counter that restarted from zero.
+        """
         async with self._lock, self._sessions() as session:
             state = await session.get(ConfigState, 1)
             version = state.version if state else 0
             current = await self._redis.get(self._keys.config_version)
             if current is not None and int(current) == version:
                 return
+            await restore_budget_counters(session, self._redis, self._keys)
             snapshot = await build_snapshot(session, version, self._secret)
         await self._write(snapshot)
 

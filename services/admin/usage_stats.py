@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, case, func, literal, select
@@ -35,20 +35,6 @@ _GROUP_COLUMNS = {
 def utc(value: datetime) -> datetime:
     """Every datetime compared with the table is UTC (SQLite stores wall time)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
-    """The UTC calendar period containing ``now``: [start, end)."""
-    now = utc(now)
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "daily":
-        return day, day + timedelta(days=1)
-    if period == "weekly":
-        start = day - timedelta(days=day.weekday())  # ISO weeks start on Monday
-        return start, start + timedelta(days=7)
-    start = day.replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
 
 
 def _bucket_expr(dialect: str, bucket: Bucket) -> ColumnElement[str]:

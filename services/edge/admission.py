@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from omniroute.budgets import MICRO, counter_ttl, current_period
 from omniroute.common.v1 import config_pb2
 from omniroute.errors import Forbidden, RateLimited, Unavailable
 from omniroute.netaddr import IPNetwork, in_networks, parse_networks
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
-
-MICRO = 1_000_000  # budgets are counted in micro-dollars (integers in Redis)
 
 # KEYS: rpm counter, tpm counter, budget counter (any may be "")
 # ARGV: rpm limit, tpm limit, budget limit (micro-USD), reservation (micro-USD),
@@ -72,19 +71,6 @@ class Ticket:
     def holds_anything(self) -> bool:
         """Does settling it write anything (a budget or token counter)?"""
         return bool(self.budget_key or self.tpm_key)
-
-
-def period_window(period: str, now: datetime) -> tuple[str, datetime]:
-    """(an id of the current period, when it ends), UTC calendar periods."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "daily":
-        return day.strftime("%Y-%m-%d"), day + timedelta(days=1)
-    if period == "weekly":
-        start = day - timedelta(days=day.weekday())
-        return f"{start:%Y}-W{start:%V}", start + timedelta(days=7)
-    start = day.replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start.strftime("%Y-%m"), following
 
 
 class Admission:
@@ -132,12 +118,13 @@ class Admission:
         minute = int(now // 60)
         rpm_key = self._keys.rate_window(key_id, "rpm", minute) if rpm else ""
         tpm_key = self._keys.rate_window(key_id, "tpm", minute) if tpm else ""
-        budget_key, budget_ttl, ends = "", 0, datetime.now(UTC)
+        today = datetime.now(UTC)
+        budget_key, budget_ttl, ends = "", 0, today
         reserve = 0
         if budget is not None:
-            period_id, ends = period_window(budget.period, datetime.now(UTC))
+            period_id, _, ends = current_period(budget.period, today)
             budget_key = self._keys.budget_spend(key_id, period_id)
-            budget_ttl = int((ends - datetime.now(UTC)).total_seconds()) + 86_400
+            budget_ttl = counter_ttl(ends, today)
             reserve = max(1, int(estimated_cost * MICRO))
         try:
             verdict, current = await self._admit(

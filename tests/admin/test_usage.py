@@ -40,7 +40,11 @@ def _event(index: int, now_ms: int, **fields: object) -> events_pb2.UsageEvent:
     return events_pb2.UsageEvent(**values)  # type: ignore[arg-type]
 
 
-async def _ingest(admin: AdminHarness, events: list[events_pb2.UsageEvent]) -> None:
+async def _ingest(
+    admin: AdminHarness, events: list[events_pb2.UsageEvent], expect: int = 0
+) -> None:
+    """Adds events to the stream and waits until the table holds ``expect``
+    rows (default: as many as the events)."""
     for event in events:
         await admin.redis.xadd(
             admin.keys.usage_events, {EVENT_FIELD: event.SerializeToString()}
@@ -50,11 +54,12 @@ async def _ingest(admin: AdminHarness, events: list[events_pb2.UsageEvent]) -> N
         async with admin.ctx.sessions() as session:
             return int(await session.scalar(select(func.count(UsageRecord.id))) or 0)
 
+    expect = expect or len(events)
     for _ in range(200):  # up to 10 s
-        if await count() >= len(events):
+        if await count() >= expect:
             break
         await asyncio.sleep(0.05)
-    assert await count() == len(events)
+    assert await count() == expect
 
 
 @pytest.fixture
@@ -246,3 +251,46 @@ async def test_budget_spend(usage: AdminHarness) -> None:
     assert status["periodStart"].startswith(today.date().isoformat())
     listed = (await usage.client.get("/api/usage/budget")).json()["budgets"]
     assert [b["keyId"] for b in listed] == [key["id"]]
+
+
+async def test_budget_counters_start_from_the_recorded_spend(
+    usage: AdminHarness,
+) -> None:
+    # A key that spent $0.75 today before it had a budget.
+    key = (await usage.client.post("/api/keys", json={"name": "spender"})).json()
+    now_ms = int(time.time() * 1000)
+    await _ingest(
+        usage,
+        [
+            _event(
+                1000 + i,
+                now_ms,
+                timestamp_unix_ms=now_ms,
+                api_key_id=key["id"],
+                cost_usd=0.25,
+            )
+            for i in range(3)
+        ],
+        expect=114,  # the fixture's 111 rows and these 3
+    )
+    counter = usage.keys.budget_spend(key["id"], datetime.now(UTC).strftime("%Y-%m-%d"))
+    assert await usage.redis.get(counter) is None
+    response = await usage.client.post(
+        "/api/usage/budget", json={"keyId": key["id"], "limit": 1.0, "period": "daily"}
+    )
+    assert response.status_code == 200, response.text
+    # Set from the database before the edges see the budget: $0.25 left, not $1.
+    assert int(await usage.redis.get(counter)) == 750_000
+    assert 0 < await usage.redis.ttl(counter) <= 2 * 86_400
+
+    # Reservations in flight put the counter above the recorded spend:
+    # re-publishing leaves it alone (counters are only ever raised).
+    await usage.redis.set(counter, 900_000)
+    await usage.ctx.publisher.publish()
+    assert int(await usage.redis.get(counter)) == 900_000
+
+    # Redis loses its data: the periodic heal restores the counter.
+    await usage.redis.delete(counter, usage.keys.config_version)
+    await usage.ctx.publisher.ensure_published()
+    assert int(await usage.redis.get(counter)) == 750_000
+    assert await usage.redis.get(usage.keys.config_version) is not None

@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
+from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.stack import Stack
 from tests.conftest import start_stack
 from tests.helpers import Simulator, admin_client, poll_until
@@ -66,8 +68,9 @@ def test_a_new_key_works_within_a_second_and_a_revoked_one_stops(stack: Stack) -
     assert time.monotonic() - revoked < 1.0
 
 
-def test_the_budget_holds_under_a_race(stack: Stack) -> None:
-    # 1000 $/M tokens: one "hi" costs (4 prompt + 2 answer tokens) = $0.006.
+def _key_with_budget(stack: Stack, limit: float) -> tuple[str, str]:
+    """A new key with a monthly budget; at 1000 $/M tokens one "hi" with
+    ``max_tokens=2`` costs (4 prompt + 2 answer tokens) = $0.006."""
     with _admin(stack) as admin:
         priced = admin.patch(
             "/api/pricing",
@@ -87,9 +90,14 @@ def test_the_budget_holds_under_a_race(stack: Stack) -> None:
     with _admin(stack) as admin:
         set_budget = admin.post(
             "/api/usage/budget",
-            json={"keyId": key_id, "limit": 0.06, "period": "monthly"},
+            json={"keyId": key_id, "limit": limit, "period": "monthly"},
         )
         assert set_budget.status_code == 200, set_budget.text
+    return key_id, key
+
+
+def test_the_budget_holds_under_a_race(stack: Stack) -> None:
+    _, key = _key_with_budget(stack, 0.06)
     poll_until(lambda: _chat(stack, key, max_tokens=2).status_code == 200, timeout=5)
 
     async def race() -> list[httpx.Response]:
@@ -119,6 +127,52 @@ def test_the_budget_holds_under_a_race(stack: Stack) -> None:
     refused = next(a for a in answers if a.status_code == 429)
     assert "Budget limit exceeded" in refused.json()["error"]["message"]
     assert int(refused.headers["retry-after"]) > 0
+
+
+def test_a_spent_budget_stays_spent_when_redis_loses_its_data(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    own = start_stack(tmp_path_factory.mktemp("redis-flush"))
+    try:
+        key_id, key = _key_with_budget(own, 0.03)  # about five requests
+        statuses: list[int] = []
+
+        def spend() -> int:
+            statuses.append(_chat(own, key, max_tokens=2).status_code)
+            return statuses[-1]
+
+        poll_until(lambda: spend() == 200, timeout=5)  # the new key has arrived
+        while statuses[-1] != 429 and len(statuses) < 20:
+            spend()
+        assert statuses[-1] == 429
+        admitted = statuses.count(200)
+        assert admitted >= 4, statuses
+
+        def recorded_spend() -> float:
+            with _admin(own) as admin:
+                budgets = admin.get("/api/usage/budget", params={"keyId": key_id})
+                return float(budgets.json()["budgets"][0]["spent"])
+
+        poll_until(
+            lambda: recorded_spend() == pytest.approx(0.006 * admitted), timeout=10
+        )
+
+        store = redis.Redis.from_url(own.redis_url)
+        try:
+            store.flushall()  # a restart without persistence, say
+            # Admin notices within its heal interval and puts back the config
+            # snapshot, raising the budget counters from the database first.
+            poll_until(lambda: store.exists(RedisKeys().config_version), timeout=10)
+        finally:
+            store.close()
+        refused = _chat(own, key, max_tokens=2)
+        assert refused.status_code == 429, refused.text
+        assert "Budget limit exceeded" in refused.json()["error"]["message"]
+        # The rest of the gateway works again after the loss.
+        _, fresh = _new_key(own)
+        poll_until(lambda: _chat(own, fresh).status_code == 200, timeout=10)
+    finally:
+        own.stop()
 
 
 def test_requests_per_minute_are_limited_per_key(stack: Stack) -> None:

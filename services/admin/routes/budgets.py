@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 from sqlalchemy import select
 
+from omniroute.budgets import period_bounds
 from omniroute.errors import BadRequest, NotFound
 from services.admin import usage_stats
 from services.admin.audit import change
@@ -68,7 +69,7 @@ async def budget_status(
         rows = (await session.execute(query.order_by(Budget.key_id))).all()
         statuses = []
         for budget, name in rows:
-            start, end = usage_stats.period_bounds(budget.period, moment)
+            start, end = period_bounds(budget.period, moment)
             spent = (await usage_stats.spent(session, [budget.key_id], start)).get(
                 budget.key_id, 0.0
             )

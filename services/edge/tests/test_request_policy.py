@@ -1,7 +1,4 @@
-from datetime import UTC, datetime
-
 from omniroute.common.v1 import config_pb2
-from services.edge.admission import period_window
 from services.edge.request_policy import apply_policies
 
 
@@ -56,21 +53,3 @@ def test_thinking_budget_custom_and_off() -> None:
         off, _settings(thinking_budget=config_pb2.ThinkingBudget(mode="off"))
     )
     assert off == {"messages": [], "thinking_budget": 0}
-
-
-def test_budget_periods_are_utc_calendar_periods() -> None:
-    now = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)  # a Wednesday
-    assert period_window("daily", now) == (
-        "2026-11-25",
-        datetime(2026, 11, 26, tzinfo=UTC),
-    )
-    assert period_window("weekly", now) == (
-        "2026-W48",
-        datetime(2026, 11, 30, tzinfo=UTC),
-    )
-    assert period_window("monthly", now) == (
-        "2026-11",
-        datetime(2026, 12, 1, tzinfo=UTC),
-    )
-    december = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
-    assert period_window("monthly", december)[1] == datetime(2027, 1, 1, tzinfo=UTC)
