@@ -60,18 +60,31 @@ class ClientCodec:
 
 
 class GeminiCodec(ClientCodec):
-    """Gemini carries the model and the streaming choice in the URL."""
+    """Gemini carries the model and the streaming choice in the URL.
 
-    def __init__(self, model: str, stream: bool) -> None:
+    ``streamGenerateContent?alt=sse`` streams server-sent events; without
+    ``alt=sse`` Gemini streams the same responses as one JSON array.
+    """
+
+    def __init__(self, model: str, stream: bool, sse: bool = True) -> None:
         super().__init__(WireFormat.GEMINI)
         self._model = model
         self._stream = stream
+        self._sse = sse
+        if not sse:
+            self.stream_media_type = "application/json"
 
     def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
         hub: dict[str, Any] = self._module.request_to_hub(
             body, model=self._model, stream=self._stream
         )
         return hub
+
+    def stream_encoder(
+        self, hub: dict[str, Any], model: str, request_id: str, passthrough: bool
+    ) -> StreamEncoder:
+        events = super().stream_encoder(hub, model, request_id, passthrough)
+        return events if self._sse else JsonArrayFrames(events)
 
 
 class OllamaCodec(ClientCodec):
@@ -109,6 +122,46 @@ class RawFrames(HubFrames):
 
     def finish(self) -> bytes:
         return b""
+
+
+class JsonArrayFrames:
+    """Server-sent events re-sent as the elements of one JSON array, each as
+    soon as its event is complete: ``[`` first, ``,`` between, ``]`` last."""
+
+    def __init__(self, events: StreamEncoder) -> None:
+        self._events = events
+        self._pending = b""
+        self._opened = False
+
+    def feed(self, items: list[bytes]) -> bytes:
+        return self._elements(self._events.feed(items))
+
+    def finish(self) -> bytes:
+        return self._elements(self._events.finish(), last=True) + self._close()
+
+    def error(self, err: GatewayError) -> bytes:
+        return self._elements(self._events.error(err), last=True) + self._close()
+
+    def _elements(self, sse: bytes, last: bool = False) -> bytes:
+        self._pending += sse.replace(b"\r\n", b"\n")
+        if last:
+            self._pending += b"\n\n"
+        *events, self._pending = self._pending.split(b"\n\n")
+        out = bytearray()
+        for event in events:
+            data = b"\n".join(
+                line[5:].lstrip(b" ")
+                for line in event.split(b"\n")
+                if line.startswith(b"data:")
+            )
+            if data:
+                out += b",\r\n" if self._opened else b"["
+                out += data
+                self._opened = True
+        return bytes(out)
+
+    def _close(self) -> bytes:
+        return b"]" if self._opened else b"[]"
 
 
 class OpenAIChatCodec:

@@ -16,6 +16,7 @@ import anthropic
 import httpx
 import ollama
 import openai
+import orjson
 import pytest
 from google import genai
 from google.genai import types as gtypes
@@ -377,6 +378,10 @@ def test_streams_reach_the_client_incrementally_in_every_format(
             "/v1beta/models/simoai/simoai-model:streamGenerateContent?alt=sse": {
                 "contents": [{"role": "user", "parts": [{"text": words}]}]
             },
+            # Without alt=sse: one JSON array, still sent element by element.
+            "/v1beta/models/simgem/simgem-model:streamGenerateContent": {
+                "contents": [{"role": "user", "parts": [{"text": words}]}]
+            },
             "/api/chat": {
                 "model": "simoai/simoai-model",
                 "messages": [{"role": "user", "content": words}],
@@ -474,3 +479,37 @@ def test_gemini_key_in_the_query_string(formats_stack: Stack) -> None:
     assert good.json()["candidates"][0]["content"]["parts"][0]["text"]
     assert bad.status_code == 401
     assert bad.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize("model", ["simoai/simoai-model", "simgem/simgem-model"])
+def test_gemini_streams_without_alt_sse_are_one_json_array(
+    formats_stack: Stack, model: str
+) -> None:
+    """Translated (simoai) and passed through (simgem) alike."""
+    path = f"/v1beta/models/{model}:streamGenerateContent"
+    body = {"contents": [{"role": "user", "parts": [{"text": "one two three four"}]}]}
+    headers = {"x-goog-api-key": formats_stack.api_key}
+
+    def text_of(responses: list[dict[str, Any]]) -> str:
+        return "".join(
+            part.get("text", "")
+            for r in responses
+            for part in r["candidates"][0]["content"].get("parts", [])
+        )
+
+    with httpx.Client(base_url=formats_stack.edge_url, timeout=10) as http:
+        array = http.post(path, json=body, headers=headers)
+        events = http.post(path, params={"alt": "sse"}, json=body, headers=headers)
+    assert array.status_code == 200, array.text
+    assert array.headers["content-type"].startswith("application/json")
+    responses = array.json()
+    assert isinstance(responses, list) and len(responses) > 1
+    assert responses[-1]["candidates"][0]["finishReason"] == "STOP"
+    assert responses[-1]["usageMetadata"]["totalTokenCount"] > 0
+    assert events.headers["content-type"].startswith("text/event-stream")
+    sse = [
+        orjson.loads(line[5:])
+        for line in events.text.splitlines()
+        if line.startswith("data:")
+    ]
+    assert text_of(responses) == text_of(sse) != ""

@@ -34,9 +34,10 @@ async def list_models(request: Request) -> Response:
 
 @router.post("/v1beta/models/{model_action:path}")
 async def generate(request: Request, model_action: str) -> Response:
-    """``:generateContent`` and ``:streamGenerateContent`` (SSE), any provider.
+    """``:generateContent`` and ``:streamGenerateContent``, any provider.
 
-    Streaming is decided by the action in the URL only, as Gemini does.
+    Streaming is decided by the action in the URL only, as Gemini does; a
+    stream is server-sent events with ``?alt=sse``, else one JSON array.
     """
     request.state.wire_format = WireFormat.GEMINI
     model, _, action = model_action.rpartition(":")
@@ -46,6 +47,10 @@ async def generate(request: Request, model_action: str) -> Response:
             "use :generateContent or :streamGenerateContent",
             code="not_found",
         )
-    codec = GeminiCodec(model.removeprefix("models/"), _ACTIONS[action])
+    codec = GeminiCodec(
+        model.removeprefix("models/"),
+        _ACTIONS[action],
+        sse=request.query_params.get("alt") == "sse",
+    )
     response: Response = await request.app.state.chat.handle(request, codec)
     return response
