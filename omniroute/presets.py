@@ -56,6 +56,14 @@ PRESETS: dict[str, Preset] = {
                 "o4-mini",
             ),
         ),
+        # OpenAI's Responses API as the upstream (models served only there,
+        # built-in tools); Responses clients are passed through to it.
+        Preset(
+            "openai-responses",
+            WireFormat.RESPONSES,
+            "https://api.openai.com/v1",
+            models=("gpt-5", "gpt-5-mini", "gpt-5-codex", "o3-pro"),
+        ),
         Preset(
             "anthropic",
             WireFormat.ANTHROPIC,

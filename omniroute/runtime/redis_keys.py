@@ -182,6 +182,11 @@ class RedisKeys:
     def rate_window(self, key_id: str, kind: str, minute: int) -> str:
         return f"{self.prefix}rate:{key_id}:{kind}:{minute}"
 
+    # One answered Responses turn of a key (JSON: the response it continued,
+    # its messages); TTL RESPONSES_STORE_TTL_S, renewed when it is used.
+    def response_turn(self, key_id: str, response_id: str) -> str:
+        return f"{self.prefix}responses:{key_id}:{response_id}"
+
     # Micro-dollars a key spent (and reserved) in one budget period; TTL a
     # day past the period's end.
     def budget_spend(self, key_id: str, period_id: str) -> str:

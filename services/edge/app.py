@@ -25,6 +25,7 @@ from services.edge.auth import KeyRing
 from services.edge.backlog import BacklogMonitor
 from services.edge.cache_client import CacheClient
 from services.edge.chat import ChatPipeline
+from services.edge.conversations import Conversations
 from services.edge.dispatcher import Dispatcher
 from services.edge.exchange import Recorder, new_request_id
 from services.edge.hot_paths import Handler, HotPaths
@@ -92,6 +93,7 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             backlog,
             recorder,
             admission,
+            Conversations(redis, keys, settings.responses_store_ttl_s),
         )
         app.state.media = MediaPipeline(
             app.state.chat,

@@ -35,6 +35,7 @@ from services.edge.body import parse_json_object, read_body
 from services.edge.cache_client import CacheClient
 from services.edge.cache_policy import CachePolicy
 from services.edge.codecs import Codec
+from services.edge.conversations import Conversations, Turn, own_response_id
 from services.edge.dispatcher import Dispatcher, ReplyStream
 from services.edge.exchange import (
     Exchange,
@@ -69,9 +70,11 @@ class ChatPipeline:
         backlog: BacklogMonitor,
         recorder: Recorder,
         admission: Admission,
+        conversations: Conversations,
     ) -> None:
         self.settings = settings
         self._admission = admission
+        self._conversations = conversations
         self._trusted = parse_networks(
             p.strip() for p in settings.trusted_proxies.split(",") if p.strip()
         )
@@ -135,6 +138,11 @@ class ChatPipeline:
         raw = await read_body(request, self.settings.max_body_bytes)
         client_body = parse_json_object(raw)
         hub = exchange.codec.to_hub(client_body)
+        turn = None
+        if exchange.codec.format is WireFormat.RESPONSES:
+            turn = await self._conversations.begin(caller.key_id, client_body, hub)
+            if turn is not None and turn.previous is not None:
+                raw = b""  # the client's body no longer holds the conversation
         if apply_policies(hub, self.gateway_settings):
             raw = b""  # the client's own body no longer says what is asked
         if model_rewrite is not None:
@@ -155,7 +163,7 @@ class ChatPipeline:
             if claim is None or claim.state != cache_pb2.CLAIM_STATE_NEW:
                 idempotency = ""  # not ours to complete
         try:
-            response = await self._answer(request, exchange, hub, raw)
+            response = await self._answer(request, exchange, hub, raw, turn)
         except GatewayError as err:
             if idempotency:
                 self._complete(caller, idempotency, err.status, exchange, err)
@@ -167,7 +175,12 @@ class ChatPipeline:
         return response
 
     async def _answer(
-        self, request: Request, exchange: Exchange, hub: dict[str, Any], raw: bytes
+        self,
+        request: Request,
+        exchange: Exchange,
+        hub: dict[str, Any],
+        raw: bytes,
+        turn: Turn | None,
     ) -> Response:
         table, route = self._routes.resolve(exchange.requested_model)
         if telemetry.enabled():
@@ -188,7 +201,7 @@ class ChatPipeline:
             cached = await self._cache.lookup(scope, cache_model, hub_bytes, policy)
             metrics.CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
             if cached is not None:
-                return self._cached(request, exchange, hub, cached)
+                return await self._cached(exchange, hub, cached, turn)
         self._backlog.admit()
         plan = await self._planner.plan(table, route)
         is_openai = exchange.codec.format is WireFormat.OPENAI_CHAT
@@ -215,33 +228,42 @@ class ChatPipeline:
                 self._cache.store_later(scope, cache_model, hub_bytes, answer, policy)
 
         if exchange.stream:
-            return await self._stream(request, exchange, hub, replies, cacheable, store)
+            return await self._stream(
+                request, exchange, hub, replies, cacheable, store, turn
+            )
         answer = await collect_answer(exchange, replies)
         store(exchange, answer)
         self._recorder.record(exchange, 200)
+        if turn is not None and not exchange.passthrough:
+            await self._remember(exchange, turn, answer)
         return Response(
             exchange.codec.response(
-                answer, exchange.requested_model, exchange.passthrough
+                answer,
+                exchange.requested_model,
+                exchange.request_id,
+                exchange.passthrough,
             ),
             media_type="application/json",
             headers={**exchange.headers(), "X-OmniRoute-Cache": "MISS"},
         )
 
-    def _cached(
+    async def _cached(
         self,
-        request: Request,
         exchange: Exchange,
         hub: dict[str, Any],
         cached: cache_pb2.LookupResponse,
+        turn: Turn | None,
     ) -> Response:
         exchange.cache = cached.match
         headers = {**exchange.headers(), "X-OmniRoute-Cache": "HIT"}
         if cached.match == "semantic":
             headers["X-OmniRoute-Cache-Similarity"] = f"{cached.similarity:.4f}"
         self._recorder.record(exchange, 200)
+        if turn is not None:
+            await self._remember(exchange, turn, cached.response)
         if not exchange.stream:
             body = exchange.codec.response(
-                cached.response, exchange.requested_model, False
+                cached.response, exchange.requested_model, exchange.request_id, False
             )
             return Response(body, media_type="application/json", headers=headers)
         chunks = hub_format.chunks_from_response(orjson.loads(cached.response))
@@ -261,6 +283,7 @@ class ChatPipeline:
         replies: ReplyStream,
         cacheable: bool,
         store: Callable[[Exchange, bytes | None], None],
+        turn: Turn | None,
     ) -> Response:
         first: list[bytes] = []
         # Hold the response until the first content: a failure before it is
@@ -300,17 +323,28 @@ class ChatPipeline:
             store(done, answer)
             self._recorder.record(done)
 
+        async def remember(answer: bytes) -> None:
+            assert turn is not None
+            await self._remember(exchange, turn, answer)
+
+        keep_turn = turn is not None and not exchange.passthrough
         frames = relay(
             exchange,
             encoder,
             first,
             replies,
             ticker,
-            cacheable and not exchange.passthrough,
+            (cacheable or keep_turn) and not exchange.passthrough,
             finished,
+            remember if keep_turn else None,
         )
         return StreamingResponse(
             frames, media_type=exchange.codec.stream_media_type, headers=headers
+        )
+
+    async def _remember(self, exchange: Exchange, turn: Turn, answer: bytes) -> None:
+        await self._conversations.remember(
+            turn, own_response_id(exchange.request_id), answer
         )
 
     async def _replay(

@@ -19,6 +19,7 @@ from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.registry import translator
 from omniroute.wire.sse import SSE_DONE
+from services.edge.conversations import own_response_id
 
 
 class StreamEncoder(Protocol):
@@ -42,7 +43,9 @@ class ClientCodec:
         hub: dict[str, Any] = self._module.request_to_hub(body)
         return hub
 
-    def response(self, body: bytes, model: str, passthrough: bool) -> bytes:
+    def response(
+        self, body: bytes, model: str, request_id: str, passthrough: bool
+    ) -> bytes:
         if passthrough:
             return body
         return orjson.dumps(
@@ -85,6 +88,27 @@ class GeminiCodec(ClientCodec):
     ) -> StreamEncoder:
         events = super().stream_encoder(hub, model, request_id, passthrough)
         return events if self._sse else JsonArrayFrames(events)
+
+
+class ResponsesCodec(ClientCodec):
+    """Responses answers are named ``resp_<request id>``, streamed or not: the
+    id a later ``previous_response_id`` names (see ``conversations.py``)."""
+
+    def __init__(self) -> None:
+        super().__init__(WireFormat.RESPONSES)
+
+    def response(
+        self, body: bytes, model: str, request_id: str, passthrough: bool
+    ) -> bytes:
+        if passthrough:
+            return body
+        return orjson.dumps(
+            self._module.response_from_hub(
+                orjson.loads(body),
+                model=model,
+                response_id=own_response_id(request_id),
+            )
+        )
 
 
 class OllamaCodec(ClientCodec):
@@ -173,7 +197,9 @@ class OpenAIChatCodec:
     def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
         return openai_chat.request_to_hub(body)
 
-    def response(self, body: bytes, model: str, passthrough: bool) -> bytes:
+    def response(
+        self, body: bytes, model: str, request_id: str, passthrough: bool
+    ) -> bytes:
         return body
 
     def stream_encoder(
@@ -213,7 +239,7 @@ class OpenAIStreamEncoder:
 
 OPENAI_CHAT = OpenAIChatCodec()
 ANTHROPIC = ClientCodec(WireFormat.ANTHROPIC)
-RESPONSES = ClientCodec(WireFormat.RESPONSES)
+RESPONSES = ResponsesCodec()
 OLLAMA = OllamaCodec()
 
 Codec = ClientCodec | OpenAIChatCodec

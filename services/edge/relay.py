@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 
@@ -34,8 +34,11 @@ async def relay(
     ticker: ProgressTicker | None,
     collect: bool,
     on_finish: Finish,
+    before_end: Callable[[bytes], Awaitable[None]] | None = None,
 ) -> AsyncIterator[bytes]:
-    """The client's frames; ``on_finish`` gets the whole answer when ``collect``."""
+    """The client's frames; ``on_finish`` gets the whole answer when ``collect``,
+    and so does ``before_end``, awaited before the client sees the last frame
+    (whatever it keeps is there when the client acts on the end)."""
     answer = HubAccumulator() if collect else None
     try:
         if first:
@@ -46,6 +49,8 @@ async def relay(
         if exchange.status == 200:
             if ticker is not None:
                 yield ticker.frame(done=True)
+            if before_end is not None and answer is not None:
+                await before_end(orjson.dumps(answer.response()))
             yield encoder.finish()
     finally:
         replies.close()

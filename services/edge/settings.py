@@ -28,6 +28,11 @@ class EdgeSettings(ServiceSettings):
     request_timeout_s: float = Field(
         600.0, gt=0, validation_alias=env("REQUEST_TIMEOUT_S")
     )
+    # How long an answered Responses turn stays continuable with
+    # previous_response_id after its last use.
+    responses_store_ttl_s: int = Field(
+        86_400, ge=60, validation_alias=env("RESPONSES_STORE_TTL_S")
+    )
     # A cache lookup that takes longer than this counts as a miss.
     cache_lookup_timeout_ms: int = Field(
         50, ge=1, validation_alias=env("CACHE_LOOKUP_TIMEOUT_MS")

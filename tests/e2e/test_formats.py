@@ -33,6 +33,7 @@ PROVIDERS = {
     "simant": ("anthropic", "/v1"),
     "simgem": ("gemini", "/v1beta"),
     "simoll": ("ollama", ""),
+    "simresp": ("openai-responses", "/v1"),
 }
 PROMPT = "tell me about formats"
 TOOL = {

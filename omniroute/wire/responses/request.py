@@ -26,8 +26,8 @@ _MESSAGE_ROLES = ("user", "assistant", "system", "developer")
 def request_to_hub(body: Json) -> Json:
     """A client's Responses body as a hub request (validated).
 
-    ``previous_response_id`` and ``store`` need state the gateway does not
-    keep; they are ignored, so clients must send the whole conversation.
+    ``previous_response_id`` and ``store`` are conversation state, which the
+    edge keeps (``services/edge/conversations.py``); translation ignores them.
     """
     expect_object(body, "body")
     model = require_model(body)

@@ -137,8 +137,11 @@ def function_call_item(
     }
 
 
-def response_from_hub(hub_response: Json, *, model: str) -> Json:
-    """A hub answer as a Responses ``response``."""
+def response_from_hub(
+    hub_response: Json, *, model: str, response_id: str | None = None
+) -> Json:
+    """A hub answer as a Responses ``response`` (``response_id`` names it;
+    by default the hub answer's id does)."""
     choice = hub_response["choices"][0]
     message = choice.get("message") or {}
     output: list[Json] = []
@@ -159,7 +162,8 @@ def response_from_hub(hub_response: Json, *, model: str) -> Json:
             )
         )
     return response_object(
-        id=hub.with_prefix(hub_response.get("id") or hub.new_id(""), "resp_"),
+        id=response_id
+        or hub.with_prefix(hub_response.get("id") or hub.new_id(""), "resp_"),
         model=model,
         created_at=hub_response.get("created") or hub.now(),
         output=output,
