@@ -252,3 +252,27 @@ async def test_the_builtin_local_provider_is_registered_once(
     assert local["embedding_models"] == ["all-minilm-l6-v2"]
     snapshot = await admin.snapshot()
     assert "local" in [p.id for p in snapshot.providers]
+
+
+async def test_provider_kinds_list_the_presets_and_their_defaults_apply(
+    admin: AdminHarness,
+) -> None:
+    listed = await admin.client.get("/api/provider-kinds")
+    assert listed.status_code == 200
+    kinds = {k["kind"]: k for k in listed.json()["kinds"]}
+    groq = kinds["groq"]
+    assert groq["label"] == "Groq" and groq["format"] == "openai-chat"
+    assert groq["base_url"] == "https://api.groq.com/openai/v1"
+    assert kinds["lm-studio"]["key_required"] is False
+    assert kinds["anthropic"]["auth"] == "x-api-key"
+    assert "cc" in kinds["anthropic"]["aliases"]
+    # A provider registered by kind alone gets the preset's URL, models, aliases.
+    created = await admin.client.post(
+        "/api/providers", json={"id": "deepseek", "kind": "deepseek", "api_key": "sk-d"}
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["base_url"] == "https://api.deepseek.com/v1"
+    assert body["models"] == kinds["deepseek"]["models"]
+    assert body["aliases"] == ["ds"]
+    assert (await admin.anonymous().get("/api/provider-kinds")).status_code == 401

@@ -54,9 +54,9 @@ class OpenAIChatAdapter:
     ) -> UpstreamRequest:
         # The hub is this format, so there is no separate pass-through path.
         upstream = openai_chat.request_from_hub({**body, "stream": stream}, model=model)
-        if provider.preset.kind != "openai":
-            # OpenAI-compatible servers (vLLM, llama.cpp, ...) accept extra
-            # sampling knobs OpenAI does not; keep what the client sent.
+        if provider.preset.extra_params:
+            # Self-hosted servers (vLLM, llama.cpp, ...) accept extra sampling
+            # knobs OpenAI does not; keep what the client sent.
             for key, value in body.items():
                 upstream.setdefault(key, value)
             upstream.pop("thinking_budget", None)

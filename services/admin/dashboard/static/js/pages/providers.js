@@ -11,8 +11,18 @@ import {
 
 export const title = 'Providers';
 
-// The presets admin knows (omniroute/presets.py); the API checks the value.
-const KINDS = ['openai-compatible', 'openai', 'anthropic', 'gemini', 'ollama', 'deepgram', 'assemblyai', 'local'];
+// The presets admin knows (GET /api/provider-kinds), fetched once per page.
+let kindsOnce = null;
+function providerKinds() {
+  kindsOnce ??= get('/provider-kinds').then(
+    (body) => body.kinds.map((k) => [k.kind, `${k.label} (${k.kind})`]),
+    (err) => {
+      kindsOnce = null; // try again next time
+      throw err;
+    },
+  );
+  return kindsOnce;
+}
 
 function liveFor(provider, live) {
   const mine = (list) => (list || []).filter((item) => item.provider === provider.id);
@@ -75,7 +85,7 @@ function providerBody(form, editing) {
   return body;
 }
 
-function providerForm(provider, { onSaved, onCancel }) {
+function providerForm(provider, kinds, { onSaved, onCancel }) {
   const editing = Boolean(provider);
   const p = provider || { id: '', kind: 'openai-compatible', base_url: '', models: [], aliases: [], display_name: '', enabled: true };
   const messages = messageArea();
@@ -90,7 +100,7 @@ function providerForm(provider, { onSaved, onCancel }) {
       { class: 'row' },
       field('Provider id', h('input', { name: 'id', value: p.id, required: true, readonly: editing, pattern: '[a-z0-9][a-z0-9._-]{0,63}', autocomplete: 'off' }),
         'Lowercase; also the model prefix (id/model).'),
-      field('Kind', select(KINDS, p.kind, { name: 'kind' })),
+      field('Kind', select(kinds, p.kind, { name: 'kind' })),
     ),
     field('Base URL', h('input', { type: 'url', name: 'base_url', value: p.base_url, placeholder: 'https://api.example.com/v1' }),
       "Empty uses the preset's URL; required for openai-compatible."),
@@ -147,9 +157,16 @@ export function render(main) {
     formSlot.replaceChildren();
   }
 
-  function openForm(provider) {
+  async function openForm(provider) {
+    let kinds;
+    try {
+      kinds = await providerKinds();
+    } catch (err) {
+      formSlot.replaceChildren(errorBox('Could not load the provider kinds', err, () => openForm(provider)));
+      return;
+    }
     formSlot.replaceChildren(
-      providerForm(provider, {
+      providerForm(provider, kinds, {
         onCancel: closeForm,
         onSaved(saved, editing) {
           closeForm();
