@@ -107,8 +107,22 @@ class Guard:
             self._keys.account_breaker(provider_id, account.id)
         )
         if state == "open":
-            rest = max(rest, reopen_ms / 1000 - time.time(), 0.001)
+            # Past its reset timeout an open breaker may take one probe
+            # (``admit_account`` decides which call it is).
+            rest = max(rest, reopen_ms / 1000 - time.time())
         return rest
+
+    async def admit_account(self, provider_id: str, account: AccountView) -> bool:
+        """May a call go to this account now? Closed breakers answer from the
+        mirror; a breaker that is not closed lets exactly one call through
+        (the probe), across every executor."""
+        key = self._keys.account_breaker(provider_id, account.id)
+        if self._mirror.breaker(key)[0] == "closed":
+            return True
+        admission = await self._breakers.acquire(key)
+        if admission.probe:
+            self._mirror.note("breaker", key, "half_open|0")
+        return admission.allowed
 
     async def _order(
         self, provider: ProviderView, accounts: list[AccountView]

@@ -33,6 +33,7 @@ from services.executor.guard import ACCOUNT_SCOPED, Guard
 from services.executor.media.calls import OPERATIONS, MediaCalls
 from services.executor.reply import ReplyWriter
 from services.executor.settings import ExecutorSettings
+from services.executor.upstream import UpstreamSession
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class PlanRunner:
     def __init__(
         self,
         config: ConfigView,
-        session: aiohttp.ClientSession,
+        session: UpstreamSession,
         adapters: Mapping[WireFormat, Adapter],
         settings: ExecutorSettings,
         guard: Guard,
@@ -155,6 +156,8 @@ class PlanRunner:
         serve = self._server(dispatch, target, index, bodies, provider, writer, ack)
         failure: UpstreamFailure | None = None
         for account in accounts:
+            if not await self._guard.admit_account(provider.id, account):
+                continue  # its breaker's one probe is already out
             self._guard.started(account)
             try:
                 with telemetry.span(
@@ -191,7 +194,13 @@ class PlanRunner:
             await self._guard.failed(provider, account, failure)
             if writer.items_sent or failure.kind not in ACCOUNT_SCOPED:
                 break  # provider-level or mid-stream: no other account helps
-        assert failure is not None
+        if failure is None:
+            raise UpstreamFailure(
+                FailureKind.BREAKER_OPEN,
+                None,
+                f"every account of '{provider.id}' is failing; "
+                "one is being probed, try again shortly",
+            )
         raise failure
 
     def _server(

@@ -80,10 +80,11 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consumes until ``stop`` is set, then drains what it holds."""
-        background = [
-            asyncio.create_task(self._heartbeat_loop(stop), name="heartbeat"),
-            asyncio.create_task(self._reclaim_loop(stop), name="reclaim"),
-        ]
+        # The heartbeat outlives the drain: while it beats, no other executor
+        # takes over the requests this one is still finishing.
+        drained = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat_loop(drained), name="heartbeat")
+        reclaim = asyncio.create_task(self._reclaim_loop(stop), name="reclaim")
         backoff = 0.1
         while not stop.is_set():
             try:
@@ -97,13 +98,12 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, 2.0)
         await self._drain()
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+        drained.set()
+        reclaim.cancel()
+        await asyncio.gather(heartbeat, reclaim, return_exceptions=True)
 
     async def _consume(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await self._slots.acquire()
+        while await self._slot_unless(stop):
             free = self._free_slots() + 1
             try:
                 response = await self._redis.xreadgroup(
@@ -127,6 +127,27 @@ class Worker:
                 await self._slots.acquire()
             for entry_id, fields in entries:
                 self._spawn(entry_id, fields.get(DISPATCH_FIELD, b""))
+
+    async def _slot_unless(self, stop: asyncio.Event) -> bool:
+        """Takes a slot for new work; False (holding none) once stopping, even
+        while every slot is busy: a draining executor takes nothing new."""
+        if not self._slots.locked():
+            await self._slots.acquire()  # free now: no wait
+        else:
+            slot = asyncio.ensure_future(self._slots.acquire())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({slot, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not slot.done():
+                slot.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await slot
+            if slot.cancelled():
+                return False
+        if stop.is_set():
+            self._slots.release()
+            return False
+        return True
 
     def _free_slots(self) -> int:
         return self._slots._value
@@ -192,15 +213,15 @@ class Worker:
         for task in pending:
             task.cancel()
 
-    async def _heartbeat_loop(self, stop: asyncio.Event) -> None:
+    async def _heartbeat_loop(self, until: asyncio.Event) -> None:
         key = self._keys.executor_heartbeat(self._id)
-        while not stop.is_set():
+        while not until.is_set():
             value = orjson.dumps({"in_flight": self.in_flight, "served": self.served})
             with contextlib.suppress(RedisError, OSError):
                 await self._redis.set(key, value, ex=HEARTBEAT_TTL_SECONDS)
                 self.last_heartbeat = time.monotonic()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), HEARTBEAT_TTL_SECONDS / 4)
+                await asyncio.wait_for(until.wait(), HEARTBEAT_TTL_SECONDS / 4)
         with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(key)
 

@@ -131,7 +131,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("resilience"), executors=2)
     try:
         _provider(running, "pool", ["pool-model"], "sk-a", "sk-b")
-        for name in ("p1", "p2", "p3", "flaky", "steady", "hang", "strict"):
+        for name in ("p1", "p2", "p3", "flaky", "steady", "hang", "strict", "lone"):
             _provider(running, name, ["m1"], f"sk-{name}")
         yield running
     finally:
@@ -213,6 +213,44 @@ def test_the_breaker_opens_skips_probes_once_and_closes(
 
     poll_until(closed)
     assert _chat(stack, "flaky-first").headers["x-omniroute-provider"] == "flaky"
+
+
+def test_an_accounts_own_breaker_half_opens_and_closes(
+    stack: Stack, sim: Simulator
+) -> None:
+    """With one account, the account's breaker opens before the provider's
+    (the default profiles do that too); it must come back by itself."""
+    _resilience(
+        stack,
+        provider_breaker={
+            "failure_threshold": 100,
+            "window_seconds": 60,
+            "reset_timeout_seconds": 30,
+        },
+        account_breaker={
+            "failure_threshold": 2,
+            "window_seconds": 60,
+            "reset_timeout_seconds": 1,
+        },
+    )
+    _combo(stack, "lone-first", "priority", ["lone/m1", "steady/m1"])
+    sim.fault(key="sk-lone", status=500, message="lone is down")
+    for _ in range(2):
+        assert _chat(stack, "lone-first").headers["x-omniroute-provider"] == "steady"
+    opened_at = time.monotonic()
+    for _ in range(3):  # resting: not called
+        assert _chat(stack, "lone-first").headers["x-omniroute-provider"] == "steady"
+    assert sim.calls()["by_key"]["sk-lone"] == 2
+    sim.http.delete("/_sim/faults").raise_for_status()
+    sim.fault(key="sk-lone", latency_ms=500)  # the burst arrives during the probe
+    time.sleep(max(0.0, 1.2 - (time.monotonic() - opened_at)))
+    answers = asyncio.run(_burst(stack, "lone-first", 6))
+    assert all(a.status_code == 200 for a in answers)
+    assert sim.calls()["by_key"]["sk-lone"] == 3  # exactly one probe
+    poll_until(
+        lambda: _chat(stack, "lone-first").headers["x-omniroute-provider"] == "lone",
+        timeout=5,
+    )
 
 
 def test_a_hanging_stream_moves_to_the_next_target(
@@ -384,6 +422,41 @@ def test_a_killed_executor_loses_no_request(
         stack.stop()
 
 
+def test_a_stopped_executor_finishes_its_requests_and_nobody_repeats_them(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """SIGTERM drains: requests it holds complete, and while it drains the
+    other executor does not take them over (that would call the provider twice)."""
+    # Four at a time each: both executors hold some of the eight requests.
+    # Orphans are looked for every second, so a take-over would not be missed.
+    stack = start_stack(
+        tmp_path_factory.mktemp("drain"),
+        executors=2,
+        env={"EXECUTOR_CONCURRENCY": "4", "RECLAIM_IDLE_MS": "1000"},
+    )
+    try:
+        sim = Simulator(stack.simulator_url)
+        # Far longer than the reclaim idle time: a take-over would happen.
+        sim.fault(model="gpt-4o-mini", latency_ms=5000)
+
+        async def scenario() -> list[httpx.Response]:
+            pending = asyncio.ensure_future(_burst(stack, "demo/gpt-4o-mini", 8))
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(stack.stop_service, "executor-1", signal.SIGTERM)
+            return await pending
+
+        answers = asyncio.run(scenario())
+        assert [a.status_code for a in answers] == [200] * 8
+        assert sorted(
+            a.json()["choices"][0]["message"]["content"] for a in answers
+        ) == sorted(f"Echo: request {i}" for i in range(8))
+        assert sim.calls()["total"] == 8  # each request called the provider once
+        assert "draining" in stack.log("executor-1")
+        sim.http.close()
+    finally:
+        stack.stop()
+
+
 def test_redis_restart_fails_fast_then_heals_and_loses_no_usage(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -418,6 +491,12 @@ def test_redis_restart_fails_fast_then_heals_and_loses_no_usage(
             return {row["request_id"] for row in rows}
 
         poll_until(lambda: ids <= recorded(), timeout=15)
+
+        # Router and cache came back by themselves too.
+        with _admin(stack) as admin:
+            health = admin.get("/api/monitoring/health").json()
+        assert health["services"]["router"]["status"] == "ok"
+        assert health["services"]["cache"]["status"] == "ok"
     finally:
         stack.stop()
 
