@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -64,14 +68,96 @@ def admin_client(base_url: str, admin_key: str) -> httpx.Client:
 
 
 async def poll_until_async(
-    check: Callable[[], T], within: float = 5.0, interval: float = 0.02
+    check: Callable[[], T | Awaitable[T]], within: float = 5.0, interval: float = 0.02
 ) -> T:
-    """``poll_until`` for async tests: yields to the event loop between tries."""
+    """``poll_until`` for async tests (``check`` may be a coroutine function):
+    yields to the event loop between tries."""
     deadline = time.monotonic() + within
     last: Any = None
     while time.monotonic() < deadline:
         last = check()
+        if inspect.isawaitable(last):
+            last = await last
         if last:
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {within}s (last value: {last!r})")
+
+
+class RecordingProxy:
+    """A plain HTTP forward proxy on loopback, in a thread of the test
+    process, that records the request line of every call it carries.
+
+    One request per connection (it asks the target to close), so each
+    recorded line is one call."""
+
+    def __init__(self) -> None:
+        from omniroute.stack import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.requests: list[str] = []
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RecordingProxy:
+        self._thread.start()
+        assert self._ready.wait(5), "the proxy did not start"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stopping = asyncio.Event()
+        server = await asyncio.start_server(self._carry, "127.0.0.1", self.port)
+        self._ready.set()
+        async with server:
+            await self._stopping.wait()
+
+    async def _carry(
+        self, client: asyncio.StreamReader, client_out: asyncio.StreamWriter
+    ) -> None:
+        try:
+            head = await client.readuntil(b"\r\n\r\n")
+            line, _, rest = head.partition(b"\r\n")
+            method, url, version = line.decode().split(" ")
+            self.requests.append(f"{method} {url}")
+            target = urlsplit(url)
+            upstream, upstream_out = await asyncio.open_connection(
+                target.hostname, target.port or 80
+            )
+            hop_by_hop = (b"connection:", b"proxy-connection:", b"keep-alive:")
+            headers = [
+                h
+                for h in rest.split(b"\r\n")
+                if h and not h.lower().startswith(hop_by_hop)
+            ]
+            path = target.path + (f"?{target.query}" if target.query else "")
+            upstream_out.write(
+                f"{method} {path} {version}\r\n".encode()
+                + b"".join(h + b"\r\n" for h in headers)
+                + b"Connection: close\r\n\r\n"
+            )
+            sending = asyncio.ensure_future(_pipe(client, upstream_out))
+            await _pipe(upstream, client_out)
+            sending.cancel()
+            upstream_out.close()
+        except (OSError, ValueError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            client_out.close()
+
+
+async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while data := await source.read(65536):
+            sink.write(data)
+            await sink.drain()

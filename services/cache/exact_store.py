@@ -53,6 +53,14 @@ class ExactStore:
                 *(self._keys.cache_exact(d.decode()) for d, _ in oldest)
             )
 
+    async def count_semantic_hit(self) -> None:
+        """The exact miss just counted was answered by the semantic cache:
+        one hit, not a miss, in the counters every replica shares."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(self._keys.cache_stats, "misses", -1)
+            pipe.hincrby(self._keys.cache_stats, "semantic_hits", 1)
+            await pipe.execute()
+
     async def size(self) -> int:
         return int(await self._redis.zcard(self._keys.cache_exact_index))
 

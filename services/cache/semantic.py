@@ -21,12 +21,16 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from omniroute.embedding import DIMENSION, MiniLMEncoder
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
 from services.cache import metrics
 from services.cache.prompt import partition
 from services.cache.semantic_index import SemanticIndex
 
 log = logging.getLogger(__name__)
+
+# A stream entry saying: every earlier entry is gone.
+_CLEAR = b"clear"
 
 # Measured with the bundled model: paraphrases of one question score ~0.9,
 # related but different questions ("capital of France" vs "of Germany") ~0.66.
@@ -49,7 +53,6 @@ class SemanticCache:
         self._ttl = ttl_seconds
         self._last_id = b"0"
         self._task: asyncio.Task[None] | None = None
-        self.hits = 0
 
     async def start(self) -> None:
         """Indexes every entry already announced, then follows new ones."""
@@ -81,7 +84,6 @@ class SemanticCache:
         if response is None:  # expired in Redis: forget it here too
             self.index.remove(entry_id)
             return None
-        self.hits += 1
         return bytes(response), similarity
 
     async def store(
@@ -129,7 +131,12 @@ class SemanticCache:
             match=self._keys.cache_semantic("*"), count=1000
         ):
             cleared += await self._redis.unlink(key)
-        await self._redis.unlink(self._keys.cache_semantic_stream)
+        # The stream starts again with the clear itself, so every replica
+        # following it empties its index too.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.unlink(self._keys.cache_semantic_stream)
+            pipe.xadd(self._keys.cache_semantic_stream, {_CLEAR: b"1"})
+            await pipe.execute()
         self.index.clear()
         return cleared
 
@@ -149,6 +156,7 @@ class SemanticCache:
             try:
                 await self._catch_up(block_ms=5000)
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("semantic_stream").inc()
                 log.warning("semantic stream lost: %s", exc)
                 await asyncio.sleep(1)
 
@@ -164,6 +172,9 @@ class SemanticCache:
             for entry_id, fields in entries:
                 self._last_id = entry_id
                 seen += 1
+                if _CLEAR in fields:
+                    self.index.clear()
+                    continue
                 self._add(
                     fields[b"id"].decode(),
                     fields[b"partition"].decode(),

@@ -40,6 +40,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):  # type: ignore[misc]
             )
             metrics.LOOKUPS.labels("semantic", "hit" if found else "miss").inc()
             if found is not None:
+                await self._exact.count_semantic_hit()
                 response, similarity = found
                 return cache_pb2.LookupResponse(
                     hit=True, response=response, match="semantic", similarity=similarity
@@ -63,17 +64,18 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):  # type: ignore[misc]
         self, request: cache_pb2.StatsRequest, context: grpc.aio.ServicerContext
     ) -> cache_pb2.StatsResponse:
         counters = await self._exact.counters()
+        semantic_hits = counters.get("semantic_hits", 0)
         return cache_pb2.StatsResponse(
             entries=await self._exact.size(),
             max_entries=self._exact.max_entries,
-            hits=counters.get("hits", 0) + self._semantic.hits,
+            hits=counters.get("hits", 0) + semantic_hits,
             misses=counters.get("misses", 0),
             stores=counters.get("stores", 0),
             ttl_seconds=self._exact.ttl_seconds,
             semantic_memory_entries=len(self._semantic.index),
             semantic_memory_max_entries=self._semantic.index.max_entries,
             semantic_entries=await self._semantic.size(),
-            semantic_hits=self._semantic.hits,
+            semantic_hits=semantic_hits,
             idempotency_active_keys=await self._idempotency.active(),
             idempotency_window_ms=self._idempotency.window_ms,
         )

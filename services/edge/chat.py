@@ -135,7 +135,7 @@ class ChatPipeline:
         caller = self.authenticate(request)
         self._admission.check_address(self.client_address(request))
         exchange.caller = caller
-        raw = await read_body(request, self.settings.max_body_bytes)
+        raw = received = await read_body(request, self.settings.max_body_bytes)
         client_body = parse_json_object(raw)
         hub = exchange.codec.to_hub(client_body)
         turn = None
@@ -154,7 +154,8 @@ class ChatPipeline:
         exchange.stream = bool(hub.get("stream"))
         exchange.session_id = session_id(request)
         caller.check_model(exchange.requested_model)
-        idempotency = idempotency_key(request, raw)
+        # Keyed by what the client sent: ``raw`` may have been dropped above.
+        idempotency = idempotency_key(request, received)
         if idempotency and not exchange.stream:
             claim = await self._cache.claim(caller.key_id, idempotency)
             replay = await self._replay(exchange, claim, idempotency)
@@ -400,12 +401,13 @@ class ChatPipeline:
 
 
 def idempotency_key(request: Request, raw: bytes) -> str:
-    """The client's idempotency key bound to this exact request body.
+    """The client's idempotency key bound to this exact request (path and body).
 
-    A key reused with another body is another request, never its replay.
+    A key reused with another body or endpoint is another request, never its
+    replay.
     """
     key = request.headers.get("idempotency-key") or request.headers.get("x-request-id")
     if not key:
         return ""
-    digest = hashlib.sha256(raw).hexdigest()[:16]
+    digest = hashlib.sha256(request.url.path.encode() + b"\0" + raw).hexdigest()[:16]
     return f"{key[:200]}|{digest}"

@@ -15,7 +15,7 @@ import pytest
 from omniroute.cache.v1 import cache_pb2, cache_pb2_grpc
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import Simulator, admin_client, poll_until
+from tests.helpers import Simulator, admin_client, poll_until, poll_until_async
 
 pytestmark = pytest.mark.e2e
 
@@ -170,6 +170,57 @@ def test_ten_duplicates_make_one_upstream_call(
     assert simulator.calls()["total"] == 1
 
 
+def test_a_reused_key_with_another_body_is_not_a_replay_even_when_rewritten(
+    cache_stack: Stack, simulator: Simulator
+) -> None:
+    """A global system prompt rewrites every request; the key must still be
+    bound to what the client sent, or different questions share one answer."""
+
+    def system_prompt(enabled: bool) -> None:
+        with admin_client(cache_stack.edge_url, cache_stack.admin_key) as admin:
+            response = admin.put(
+                "/api/settings/system-prompt",
+                json={"enabled": enabled, "prefix": "House rules." if enabled else ""},
+            )
+            assert response.status_code == 200, response.text
+
+    def ask(content: str, key: str = "") -> httpx.Response:
+        headers = {"Authorization": f"Bearer {cache_stack.api_key}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        return httpx.post(
+            cache_stack.edge_url + "/v1/chat/completions",
+            json={
+                "model": "demo/gpt-4o-mini",
+                "temperature": 0.7,
+                "messages": [{"role": "user", "content": content}],
+            },
+            headers=headers,
+            timeout=30,
+        )
+
+    system_prompt(True)
+    try:
+
+        def rewritten() -> bool:
+            ask("is the prompt on?")
+            sent = simulator.calls()["recent"][-1]["body"]["messages"]
+            return bool(sent[0]["role"] == "system")
+
+        poll_until(rewritten, timeout=5)
+        first = ask("first question", key="k-reused")
+        second = ask("second question", key="k-reused")
+        assert (
+            first.json()["choices"][0]["message"]["content"] == "Echo: first question"
+        )
+        assert second.json()["choices"][0]["message"]["content"] == (
+            "Echo: second question"
+        )
+        assert "x-omniroute-idempotent" not in second.headers
+    finally:
+        system_prompt(False)
+
+
 def test_a_second_replica_finds_what_the_first_stored(cache_stack: Stack) -> None:
     cache_stack.start_service("cache-2")
     try:
@@ -219,8 +270,29 @@ def test_a_second_replica_finds_what_the_first_stored(cache_stack: Stack) -> Non
                         timeout=10,
                     )
                     if found.hit or time.monotonic() > deadline:
-                        return found
+                        break
                     await asyncio.sleep(0.05)
+                # Both replicas count into the same shared statistics.
+                before = await stub.Stats(cache_pb2.StatsRequest(), timeout=10)
+                stats = await cache_pb2_grpc.CacheServiceStub(first).Stats(
+                    cache_pb2.StatsRequest(), timeout=10
+                )
+                assert (stats.hits, stats.semantic_hits) == (
+                    before.hits,
+                    before.semantic_hits,
+                )
+                assert stats.semantic_hits >= 1 and stats.hits >= stats.semantic_hits
+                # A clear through one replica empties the other's index too.
+                await cache_pb2_grpc.CacheServiceStub(first).Clear(
+                    cache_pb2.ClearRequest(), timeout=10
+                )
+
+                async def emptied() -> bool:
+                    stats = await stub.Stats(cache_pb2.StatsRequest(), timeout=10)
+                    return stats.semantic_memory_entries == 0
+
+                assert await poll_until_async(emptied, within=5)
+                return found
 
         found = asyncio.run(exchange())
         assert found.hit and found.match == "semantic" and found.response == b'{"x":1}'

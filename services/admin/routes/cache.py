@@ -68,7 +68,8 @@ async def cache_stats(ctx: Ctx, _: Admin) -> CacheStats:
             stats = await stub.Stats(cache_pb2.StatsRequest(), timeout=_DEADLINE_S)
         except grpc.aio.AioRpcError as exc:
             raise _unavailable(address, exc) from None
-    lookups = stats.hits + stats.misses
+    lookups = stats.hits + stats.misses  # hits: exact and semantic ones
+    exact_hits = stats.hits - stats.semantic_hits
     return CacheStats(
         semantic_cache=SemanticStats(
             memory_size=stats.semantic_memory_entries,
@@ -80,11 +81,11 @@ async def cache_stats(ctx: Ctx, _: Admin) -> CacheStats:
         exact_cache=ExactStats(
             entries=stats.entries,
             max_entries=stats.max_entries,
-            hits=stats.hits,
+            hits=exact_hits,
             misses=stats.misses,
             stores=stats.stores,
             ttl_seconds=stats.ttl_seconds,
-            hit_rate=round(stats.hits / lookups, 4) if lookups else 0.0,
+            hit_rate=round(exact_hits / lookups, 4) if lookups else 0.0,
         ),
         idempotency=IdempotencyStats(
             active_keys=stats.idempotency_active_keys,
