@@ -68,10 +68,15 @@ async def run_all(
         saturated = await scenarios.saturation(
             gateway, SATURATION_CONCURRENCY, args.step_seconds
         )
+        log(f"upstream alone: saturation ({SATURATION_CONCURRENCY} clients)")
+        upstream = await scenarios.saturation(
+            direct, SATURATION_CONCURRENCY, args.step_seconds
+        )
         result["throughput"] = {
             "held_rps": best,
             "steps": steps,
             "saturation": saturated,
+            "direct_saturation": upstream,
         }
     if "streaming" not in skip:
         await scenarios.settle(pids)
@@ -109,29 +114,34 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [f"machine: {machine()}", ""]
     if all("latency" in r for r in results):
         lines += [
-            "| gateway | direct p50 | gateway p50 | added p50 | added p99 |",
+            "| gateway | direct p50 / p99 | gateway p50 / p99 "
+            "| added p50 | added p99 |",
             "|---|---|---|---|---|",
         ]
         for r in results:
             lat = r["latency"]
             lines.append(
-                f"| {r['gateway']} | {lat['direct_p50_ms']:.2f} ms "
-                f"| {lat['gateway_p50_ms']:.2f} ms "
+                f"| {r['gateway']} "
+                f"| {lat['direct_p50_ms']:.2f} / {lat['direct_p99_ms']:.2f} ms "
+                f"| {lat['gateway_p50_ms']:.2f} / {lat['gateway_p99_ms']:.2f} ms "
                 f"| {lat['added_p50_ms']:.2f} ms | {lat['added_p99_ms']:.2f} ms |"
             )
         lines.append("")
     if all("throughput" in r for r in results):
         lines += [
             "| gateway | highest rate held (p99 added <= 50 ms, 0 errors) "
-            f"| {SATURATION_CONCURRENCY} clients: requests/s | p50 / p99 | errors |",
-            "|---|---|---|---|---|",
+            f"| {SATURATION_CONCURRENCY} clients: requests/s | p50 / p99 | errors "
+            "| upstream alone: requests/s |",
+            "|---|---|---|---|---|---|",
         ]
         for r in results:
             t = r["throughput"]
             s = t["saturation"]
+            alone = t.get("direct_saturation", {}).get("rps", float("nan"))
             lines.append(
                 f"| {r['gateway']} | {t['held_rps']} requests/s | {s['rps']:.0f} "
-                f"| {s['p50_ms']:.1f} / {s['p99_ms']:.1f} ms | {s['errors']:.0f} |"
+                f"| {s['p50_ms']:.1f} / {s['p99_ms']:.1f} ms | {s['errors']:.0f} "
+                f"| {alone:.0f} |"
             )
         lines.append("")
     if all("streaming" in r for r in results):

@@ -27,7 +27,8 @@ from bench.gateway import (
 from bench.scenarios import Gateway
 from omniroute.stack import free_port
 
-# Avoid 1.82.7 and 1.82.8 (supply-chain compromise, see peers.md).
+# Avoid 1.82.7 and 1.82.8 (supply-chain compromise, see
+# ../shared/reference/peers.md).
 LITELLM = "litellm[proxy]==1.108.5"
 PEERS = Path(__file__).resolve().parent / ".peers"
 VENV = PEERS / "litellm"

@@ -351,6 +351,7 @@ class Stack:
             "EDGE_PORT": str(config.edge_port),
             "ADMIN_PORT": str(config.admin_port),
             "ADMIN_URL": self.admin_url,
+            "EDGE_URL": self.edge_url,
             "ROUTER_PORT": str(config.router_port),
             "ROUTER_OPS_PORT": str(config.router_ops_port),
             "ROUTER_ADDR": f"127.0.0.1:{config.router_port}",

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class HealthMirror:
             try:
                 await self.resync()
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("resilience_resync").inc()
                 log.debug("resilience resync failed: %s", exc)
 
     async def _follow(self) -> None:
@@ -159,6 +161,7 @@ class HealthMirror:
                         if message.get("type") == "message":
                             self._apply(message["data"])
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("resilience_channel").inc()
                 log.warning("resilience channel lost: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from omniroute.common.v1 import config_pb2
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class SnapshotFollower:
             try:
                 await self.refresh()
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("config_refresh").inc()
                 log.warning("config refresh failed: %s", exc)
 
     async def _subscribe_loop(self) -> None:
@@ -106,6 +108,7 @@ class SnapshotFollower:
                         if message.get("type") == "message":
                             self._wake.set()
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("config_channel").inc()
                 log.warning("config subscription lost: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import grpc
+import httpx
 import orjson
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from redis.asyncio import Redis
@@ -32,6 +33,21 @@ async def grpc_health(address: str) -> dict[str, Any]:
     return {
         "status": "ok" if serving else "down",
         "address": address,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
+async def http_health(url: str) -> dict[str, Any]:
+    """An HTTP service's ``/healthz`` (the edge that ``EDGE_URL`` names)."""
+    started = time.perf_counter()
+    try:
+        async with httpx.AsyncClient(timeout=_TIMEOUT_S) as client:
+            response = await client.get(url.rstrip("/") + "/healthz")
+    except httpx.HTTPError as exc:
+        return {"status": "down", "url": url, "error": exc.__class__.__name__}
+    return {
+        "status": "ok" if response.status_code == 200 else "down",
+        "url": url,
         "latency_ms": round((time.perf_counter() - started) * 1000, 2),
     }
 

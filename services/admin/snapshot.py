@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.common.v1 import config_pb2
 from omniroute.events.v1 import events_pb2
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire.formats import WireFormat
 from services.admin import gateway_config as gc
@@ -258,4 +259,6 @@ class SnapshotPublisher:
             try:
                 await self.ensure_published()
             except (RedisError, OSError, SQLAlchemyError) as exc:
+                if not isinstance(exc, SQLAlchemyError):
+                    REDIS_ERRORS.labels("config_publish").inc()
                 log.warning("cannot check the published snapshot: %s", exc)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.events.v1 import events_pb2
 from omniroute.runtime import telemetry
+from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import EVENTS_GROUP, RedisKeys
 from omniroute.wire.formats import WireFormat
 from services.admin import metrics
@@ -94,6 +95,8 @@ class UsageConsumer:
                 await self._drain_from(b"0", stop)
                 await self._drain_from(b">", stop)
             except (RedisError, OSError, SQLAlchemyError) as exc:
+                if not isinstance(exc, SQLAlchemyError):
+                    REDIS_ERRORS.labels("usage_events").inc()
                 log.warning("usage events wait: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)

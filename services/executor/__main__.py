@@ -11,8 +11,6 @@ import logging
 import sys
 import urllib.request
 
-import aiohttp
-
 from omniroute.resilience.mirror import HealthMirror
 from omniroute.runtime.lifecycle import run_service
 from omniroute.runtime.logs import configure_logging
@@ -34,30 +32,10 @@ from services.executor.config_view import ConfigView
 from services.executor.guard import Guard
 from services.executor.runner import PlanRunner
 from services.executor.settings import ExecutorSettings
+from services.executor.upstream import upstream_session
 from services.executor.worker import Worker
 
 log = logging.getLogger("omniroute.executor")
-
-
-def upstream_session(settings: ExecutorSettings) -> aiohttp.ClientSession:
-    """One pooled session for every upstream call of this process."""
-    connector = aiohttp.TCPConnector(
-        limit=settings.concurrency * 2,
-        limit_per_host=0,
-        ttl_dns_cache=300,
-        keepalive_timeout=30,
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=aiohttp.ClientTimeout(
-            total=None, sock_connect=settings.connect_timeout_s
-        ),
-        # aiohttp inflates incrementally, so a compressed stream still
-        # arrives chunk by chunk.
-        auto_decompress=True,
-        skip_auto_headers=("User-Agent",),
-        headers={"User-Agent": "OmniRoute/0.1"},
-    )
 
 
 async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
@@ -71,6 +49,7 @@ async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
     follower = SnapshotFollower(redis, keys, config.load)
     follower.add_listener(guard.configure)
     session = upstream_session(settings)
+    follower.add_listener(session.configure)
     adapters: dict[WireFormat, Adapter] = {
         WireFormat.OPENAI_CHAT: OpenAIChatAdapter(),
         WireFormat.ANTHROPIC: anthropic_adapter(),

@@ -17,7 +17,7 @@ import redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import Simulator, admin_client, poll_until
+from tests.helpers import RecordingProxy, Simulator, admin_client, poll_until
 
 pytestmark = pytest.mark.e2e
 
@@ -306,3 +306,60 @@ def test_a_key_limited_to_some_models_is_refused_the_others(stack: Stack) -> Non
     assert "demo/sim-echo" in error["message"]  # what was refused
     assert "demo/gpt-4o-mini" in error["message"]  # and what may be used instead
     assert _chat(stack, key).status_code == 200  # the allowed model still works
+
+
+def test_monitoring_health_reports_every_service_up(stack: Stack) -> None:
+    with _admin(stack) as admin:
+        health = admin.get("/api/monitoring/health").json()
+    statuses = {name: s["status"] for name, s in health["services"].items()}
+    assert statuses == {
+        name: "ok"
+        for name in (
+            "admin",
+            "edge",
+            "redis",
+            "database",
+            "router",
+            "cache",
+            "executor",
+        )
+    }
+    assert health["status"] == "ok"
+
+
+def test_provider_calls_go_through_the_configured_proxy(stack: Stack) -> None:
+    def set_proxy(url: str) -> None:
+        with _admin(stack) as admin:
+            response = admin.put(
+                "/api/settings/proxy", json={"url": url, "enabled": bool(url)}
+            )
+            assert response.status_code == 200, response.text
+
+    _, key = _new_key(stack)
+    with RecordingProxy() as proxy:
+        set_proxy(proxy.url)
+        try:
+            poll_until(
+                lambda: _chat(stack, key).status_code == 200 and proxy.requests,
+                timeout=10,
+            )
+            carried = len(proxy.requests)
+            answer = _chat(stack, key, "through the proxy")
+            assert answer.json()["choices"][0]["message"]["content"] == (
+                "Echo: through the proxy"
+            )
+            assert len(proxy.requests) == carried + 1
+            assert proxy.requests[-1] == (
+                f"POST {stack.simulator_url}/v1/chat/completions"
+            )
+        finally:
+            set_proxy("")
+        # Off again: calls go straight to the provider.
+        poll_until(
+            lambda: (
+                (before := len(proxy.requests)) is not None
+                and _chat(stack, key).status_code == 200
+                and len(proxy.requests) == before
+            ),
+            timeout=10,
+        )

@@ -16,9 +16,10 @@ router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
 
 @router.get("/health")
 async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
-    """Redis, the database, router, cache, every live executor, and the
-    dispatch backlog."""
+    """Redis, the database, the edge, router, cache, every live executor,
+    and the dispatch backlog."""
     (
+        edge_status,
         redis_status,
         database,
         router_status,
@@ -26,6 +27,7 @@ async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
         executors,
         dispatch,
     ) = await asyncio.gather(
+        health.http_health(ctx.settings.edge_url),
         health.redis_health(ctx.redis),
         health.database_health(ctx.sessions),
         health.grpc_health(ctx.settings.router_address),
@@ -35,6 +37,7 @@ async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
     )
     services = {
         "admin": {"status": "ok"},
+        "edge": edge_status,
         "redis": redis_status,
         "database": database,
         "router": router_status,

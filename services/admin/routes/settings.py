@@ -27,7 +27,8 @@ from services.admin.schemas import CamelModel, SnakeModel
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 G = TypeVar("G", bound=gc.Group)
-_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+# What the executors' HTTP client can send provider calls through.
+_PROXY_SCHEMES = ("http", "https")
 
 
 def mask_url(url: str) -> str:
@@ -43,7 +44,7 @@ def mask_url(url: str) -> str:
 
 
 class ProxyIn(SnakeModel):
-    url: str = Field("", max_length=2048, description="http://, https:// or socks5://")
+    url: str = Field("", max_length=2048, description="http:// or https://")
     enabled: bool = True
 
     @field_validator("url")
@@ -59,7 +60,8 @@ class ProxyIn(SnakeModel):
             raise ValueError("not a valid URL") from None
         if parts.scheme not in _PROXY_SCHEMES or not parts.hostname:
             raise ValueError(
-                "must be http://, https://, socks5:// or socks5h:// with a host"
+                "must be an http:// or https:// proxy URL with a host "
+                "(SOCKS proxies are not supported)"
             )
         return value
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import orjson
 
 from omniroute.common.v1 import common_pb2
@@ -22,6 +21,7 @@ from services.executor.config_view import AccountView, ProviderView
 from services.executor.media.embeddings import LocalEmbedder, upstream_usage
 from services.executor.media.http import send_json
 from services.executor.media.transcription import Audio, Transcriber
+from services.executor.upstream import UpstreamSession
 
 OPERATIONS = frozenset({"embeddings", "images", "transcription"})
 
@@ -35,7 +35,7 @@ class MediaAnswer:
 
 class MediaCalls:
     def __init__(
-        self, session: aiohttp.ClientSession, transcription_timeout_s: float
+        self, session: UpstreamSession, transcription_timeout_s: float
     ) -> None:
         self._session = session
         self._local = LocalEmbedder()

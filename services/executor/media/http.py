@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import orjson
 
 from services.executor.adapters.openai_chat import openai_error_message
 from services.executor.classify import FailureKind, UpstreamFailure, classify_status
+from services.executor.upstream import UpstreamSession
 
 _MAX_BYTES = 64 * 1024 * 1024
 
 
 async def send_json(
-    session: aiohttp.ClientSession,
+    session: UpstreamSession,
     method: str,
     url: str,
     headers: dict[str, str],

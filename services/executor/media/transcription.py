@@ -19,6 +19,7 @@ from services.executor.adapters.base import auth_headers
 from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
 from services.executor.media.http import send_json
+from services.executor.upstream import UpstreamSession
 
 _POLL_START_S = 0.25
 _POLL_MAX_S = 2.0
@@ -51,7 +52,7 @@ class Transcript:
 
 
 class Transcriber:
-    def __init__(self, session: aiohttp.ClientSession, timeout_s: float) -> None:
+    def __init__(self, session: UpstreamSession, timeout_s: float) -> None:
         self._session = session
         self.timeout_s = timeout_s
 

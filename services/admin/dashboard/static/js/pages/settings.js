@@ -60,7 +60,7 @@ function proxyPanel(proxy) {
   const body = () => ({ url: url.value.trim(), enabled: enabled.input.checked });
   const test = button('Test', null, { class: 'secondary' });
   const { form, messages } = groupForm(
-    { fields: [field('Proxy URL', url, 'http://, https://, socks5:// or socks5h://. A shown password is masked; leaving it as is keeps it.'), enabled.el], buttons: [test] },
+    { fields: [field('Proxy URL', url, 'http:// or https:// (an HTTP proxy; SOCKS is not supported). A shown password is masked; leaving it as is keeps it.'), enabled.el], buttons: [test] },
     () => put('/settings/proxy', body()),
     'Proxy saved.',
   );
