@@ -77,6 +77,14 @@ class RateLimited(GatewayError):
     code = "rate_limit_exceeded"
 
 
+class NotSupported(GatewayError):
+    """A feature this gateway deliberately does not offer."""
+
+    status = 501
+    type = "invalid_request_error"
+    code = "not_supported"
+
+
 class UpstreamError(GatewayError):
     """A provider failed and every fallback was tried."""
 
@@ -107,6 +115,7 @@ _BY_STATUS: dict[int, type[GatewayError]] = {
         PayloadTooLarge,
         UnsupportedMediaType,
         RateLimited,
+        NotSupported,
         UpstreamError,
         Unavailable,
         GatewayTimeout,

@@ -31,6 +31,7 @@ from services.admin.login_guard import LoginGuard
 from services.admin.routes import (
     audit_log,
     auth,
+    availability,
     backups,
     budgets,
     cache,
@@ -51,6 +52,7 @@ from services.admin.routes import (
     routing,
     system,
     telemetry,
+    unsupported,
     usage,
 )
 from services.admin.routes import keys as keys_routes
@@ -150,6 +152,7 @@ def create_app(
     # /api/usage/{connectionId}, /api/providers/validate before /{id}.
     for module in (
         auth,
+        availability,
         provider_checks,
         providers,
         provider_kinds,
@@ -175,6 +178,7 @@ def create_app(
         evals,
         monitoring,
         dashboard,
+        unsupported,
     ):
         app.include_router(module.router)
 

@@ -153,3 +153,19 @@ async def test_unstorable_text_is_a_400(admin: AdminHarness) -> None:
     assert nul.status_code in (201, 400), nul.text
     if nul.status_code == 400:
         assert error_of(nul)["code"] == "invalid_text"
+
+
+async def test_features_not_offered_answer_501_with_what_to_do(
+    admin: AdminHarness,
+) -> None:
+    for method, path, hint in (
+        ("POST", "/api/oauth/claude/authorize", "API key"),
+        ("GET", "/api/sync/cloud", "exportAll"),
+        ("POST", "/api/sync/initialize", "exportAll"),
+        ("GET", "/api/cloud/status", "exportAll"),
+    ):
+        response = await admin.client.request(method, path)
+        assert response.status_code == 501, path
+        assert error_of(response)["code"] == "not_supported"
+        assert hint in error_of(response)["message"]
+    assert (await admin.anonymous().get("/api/sync/cloud")).status_code == 401

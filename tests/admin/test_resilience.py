@@ -133,3 +133,49 @@ async def test_live_state_and_reset(admin: AdminHarness) -> None:
     bad = await admin.client.post("/api/resilience/reset", json={"account": "x"})
     assert bad.status_code == 400 and error_of(bad)["param"] == "provider"
     await asyncio.sleep(0)
+
+
+async def test_model_availability_follows_the_live_state(admin: AdminHarness) -> None:
+    await _provider(admin)  # "sim": accounts sim-1 and sim-2
+    models = await admin.client.put(
+        "/api/providers/sim",
+        json={"id": "sim", "base_url": "http://127.0.0.1:9/v1", "models": ["m1", "m2"]},
+    )
+    assert models.status_code == 200, models.text
+    keys, redis = admin.keys, admin.redis
+
+    def states(body: dict[str, object]) -> dict[str, str]:
+        provider = body["providers"][0]  # type: ignore[index]
+        return {a["account"]: a["state"] for a in provider["accounts"]}
+
+    listed = (await admin.client.get("/api/models/availability")).json()["models"]
+    assert [m["model"] for m in listed] == ["sim/m1", "sim/m2"]
+    assert all(m["available"] for m in listed)
+
+    await Cooldowns(redis, keys).rate_limited("sim", "sim-2", 30, Resilience())
+    await Breakers(redis, keys).failure(keys.account_breaker("sim", "sim-1"), TRIP)
+    one = await admin.client.post("/api/models/availability", json={"model": "m1"})
+    assert one.status_code == 200
+    body = one.json()
+    assert body["available"] is False
+    assert states(body) == {"sim-1": "breaker_open", "sim-2": "cooling_down"}
+    assert 0 < body["providers"][0]["accounts"][1]["retryInSeconds"] <= 30
+
+    await admin.client.post(
+        "/api/resilience/reset", json={"provider": "sim", "account": "sim-2"}
+    )
+    again = await admin.client.post(
+        "/api/models/availability", json={"model": "sim/m1"}
+    )
+    assert again.json()["available"] is True
+    assert states(again.json())["sim-2"] == "ready"
+
+    unknown = await admin.client.post(
+        "/api/models/availability", json={"model": "nope"}
+    )
+    assert unknown.status_code == 404
+    assert error_of(unknown)["code"] == "model_not_found"
+
+    config = (await admin.client.get("/api/rate-limit")).json()
+    assert config["cooldownBaseSeconds"] == Resilience().cooldown_base_s
+    assert {"keysWithRpmLimit", "keysWithTpmLimit"} <= config.keys()

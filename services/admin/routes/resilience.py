@@ -3,7 +3,7 @@ and cooldown profile, and the live state every executor shares in Redis."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -68,7 +68,9 @@ class AccountLimits(CamelModel):
     level: int
     invalid: bool
     breaker: str
+    breaker_reopens_in_seconds: float = 0.0
     provider_breaker: str
+    provider_breaker_reopens_in_seconds: float = 0.0
 
 
 class KeyLimits(CamelModel):
@@ -161,47 +163,13 @@ async def reset_resilience(
 async def rate_limits(ctx: Ctx, _: Admin) -> RateLimits:
     """Per account: cooldown left, backoff level, invalid mark, breaker state;
     and every key's rpm/tpm limits."""
-    breakers = {
-        (b["provider"], b["account"]): b
-        for b in await live.breakers(ctx.redis, ctx.keys)
-    }
-    cooling = {
-        (c["provider"], c["account"]): c
-        for c in await live.cooldowns(ctx.redis, ctx.keys)
-    }
-    invalid = {i_key async for i_key in _invalid_keys(ctx)}
-    accounts = []
     async with ctx.sessions() as session:
         providers = (
             await session.scalars(select(Provider).order_by(Provider.id))
         ).all()
         keys = (await session.scalars(select(ApiKey).order_by(ApiKey.id))).all()
-        for provider in providers:
-            provider_breaker = breakers.get((provider.id, ""), {})
-            for account in provider.accounts:
-                credential = unseal(ctx.settings.secret, account.sealed_credential)
-                cool = cooling.get((provider.id, account.id), {})
-                marked = ctx.keys.invalid_account(
-                    provider.id, account.id, fingerprint(credential)
-                )
-                accounts.append(
-                    AccountLimits(
-                        provider=provider.id,
-                        account=account.id,
-                        name=account.name,
-                        enabled=account.enabled,
-                        cooldown_seconds=cool.get("remainingSeconds", 0.0),
-                        cooldown_reason=cool.get("reason", ""),
-                        level=cool.get("level", 0),
-                        invalid=marked in invalid,
-                        breaker=breakers.get((provider.id, account.id), {}).get(
-                            "state", "closed"
-                        ),
-                        provider_breaker=provider_breaker.get("state", "closed"),
-                    )
-                )
     return RateLimits(
-        accounts=accounts,
+        accounts=await account_limits(ctx, providers),
         keys=[
             KeyLimits(
                 id=k.id,
@@ -213,6 +181,51 @@ async def rate_limits(ctx: Ctx, _: Admin) -> RateLimits:
             for k in keys
         ],
     )
+
+
+async def account_limits(
+    ctx: AdminContext, providers: Sequence[Provider]
+) -> list[AccountLimits]:
+    """The live state of every account of ``providers``, from Redis."""
+    breakers = {
+        (b["provider"], b["account"]): b
+        for b in await live.breakers(ctx.redis, ctx.keys)
+    }
+    cooling = {
+        (c["provider"], c["account"]): c
+        for c in await live.cooldowns(ctx.redis, ctx.keys)
+    }
+    invalid = {i_key async for i_key in _invalid_keys(ctx)}
+    accounts = []
+    for provider in providers:
+        provider_breaker = breakers.get((provider.id, ""), {})
+        for account in provider.accounts:
+            credential = unseal(ctx.settings.secret, account.sealed_credential)
+            cool = cooling.get((provider.id, account.id), {})
+            marked = ctx.keys.invalid_account(
+                provider.id, account.id, fingerprint(credential)
+            )
+            breaker = breakers.get((provider.id, account.id), {})
+            accounts.append(
+                AccountLimits(
+                    provider=provider.id,
+                    account=account.id,
+                    name=account.name,
+                    enabled=account.enabled,
+                    cooldown_seconds=cool.get("remainingSeconds", 0.0),
+                    cooldown_reason=cool.get("reason", ""),
+                    level=cool.get("level", 0),
+                    invalid=marked in invalid,
+                    breaker=breaker.get("state", "closed"),
+                    breaker_reopens_in_seconds=breaker.get("reopensInSeconds") or 0.0,
+                    provider_breaker=provider_breaker.get("state", "closed"),
+                    provider_breaker_reopens_in_seconds=provider_breaker.get(
+                        "reopensInSeconds"
+                    )
+                    or 0.0,
+                )
+            )
+    return accounts
 
 
 async def _invalid_keys(ctx: AdminContext) -> AsyncIterator[str]:
