@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from omniroute.stack import Stack
@@ -276,12 +277,69 @@ def test_a_hanging_stream_moves_to_the_next_target(
         assert response.headers["x-omniroute-provider"] == "steady"
         for line in response.iter_lines():
             if line.startswith("data: {"):
-                import orjson
-
                 for choice in orjson.loads(line[6:])["choices"]:
                     text += choice["delta"].get("content") or ""
     assert text == "Echo: hi there"
     assert time.monotonic() - started < 1.0 + 1.5
+
+
+def test_a_refused_credential_moves_to_the_next_account_and_stays_out(
+    stack: Stack, sim: Simulator
+) -> None:
+    sim.fault(key="sk-a", status=401, message="invalid api key")
+    for _ in range(3):
+        assert _chat(stack, "pool/pool-model").status_code == 200
+    assert sim.calls()["by_key"] == {"sk-a": 1, "sk-b": 3}  # tried once, then out
+    with _admin(stack) as admin:
+        invalid = admin.get("/api/resilience").json()["invalid"]
+    assert [(i["provider"], i["account"]) for i in invalid] == [("pool", "pool-1")]
+
+
+def test_a_context_length_400_moves_to_the_next_target(
+    stack: Stack, sim: Simulator
+) -> None:
+    _combo(stack, "small-first", "priority", ["p1/m1", "p2/m1"])
+    sim.fault(
+        key="sk-p1",
+        status=400,
+        message="This model's maximum context length is 8192 tokens",
+    )
+    response = _chat(stack, "small-first")
+    assert response.status_code == 200, response.text
+    assert response.headers["x-omniroute-provider"] == "p2"
+    assert sim.calls()["by_key"] == {"sk-p1": 1, "sk-p2": 1}
+
+
+@pytest.mark.parametrize("fault", ["truncate_after_chunks", "error_after_chunks"])
+def test_a_failure_after_the_first_byte_ends_the_stream_with_an_error_event(
+    stack: Stack, sim: Simulator, fault: str
+) -> None:
+    combo = f"breaks-{fault}"
+    _combo(stack, combo, "priority", ["p1/m1", "p2/m1"])
+    sim.fault(key="sk-p1", **{fault: 2})
+    events = []
+    with httpx.stream(
+        "POST",
+        stack.edge_url + "/v1/chat/completions",
+        json={
+            "model": combo,
+            "stream": True,
+            "messages": [{"role": "user", "content": "one two three four five six"}],
+        },
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        timeout=30,
+    ) as response:
+        assert response.status_code == 200
+        events = [
+            line[6:] for line in response.iter_lines() if line.startswith("data: ")
+        ]
+    chunks = [orjson.loads(e) for e in events if e != "[DONE]"]
+    assert any(c.get("choices") for c in chunks)  # content came first
+    assert "error" in chunks[-1], chunks[-1]
+    assert chunks[-1]["error"]["message"]
+    assert "[DONE]" not in events  # an error is not a normal end
+    # No fallback after the first byte: the second target was never called.
+    assert sim.calls()["by_key"] == {"sk-p1": 1}
 
 
 def test_a_client_error_never_falls_back(stack: Stack, sim: Simulator) -> None:
