@@ -13,7 +13,7 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import poll_until
+from tests.helpers import Simulator, admin_client, poll_until
 
 pytestmark = pytest.mark.e2e
 
@@ -153,3 +153,61 @@ def test_metrics_count_what_was_sent(traced_stack: Stack) -> None:
     assert "omniroute_router_breaker_state" in router
     admin = httpx.get(stack.admin_url + "/metrics").text
     assert "omniroute_admin_usage_events_lag" in admin
+
+
+def test_logs_are_json_with_trace_ids_and_never_hold_keys_or_prompts(
+    traced_stack: Stack,
+) -> None:
+    sim = Simulator(traced_stack.simulator_url)
+    secret_prompt = "my secret prompt 7f3a9c"
+    # A rate-limited first try makes the executor log, inside the request's trace.
+    sim.fault(model="gpt-4o-mini", status=429, retry_after=1, times=1)
+    try:
+        answer = httpx.post(
+            traced_stack.edge_url + "/v1/chat/completions",
+            json={
+                "model": "demo/gpt-4o-mini",
+                "messages": [{"role": "user", "content": secret_prompt}],
+            },
+            headers={"Authorization": f"Bearer {traced_stack.api_key}"},
+            timeout=30,
+        )
+    finally:
+        sim.clear()
+        sim.http.close()
+        with admin_client(traced_stack.edge_url, traced_stack.admin_key) as admin:
+            admin.post("/api/resilience/reset", json={})
+    request_id = answer.headers["x-request-id"]
+    path: Path = traced_stack.spans_file  # type: ignore[attr-defined]
+
+    def request_trace() -> str | None:
+        return next(
+            (
+                str(s["trace_id"])
+                for s in _spans(path)
+                if s["attributes"].get("omniroute.request_id") == request_id  # type: ignore[union-attr]
+            ),
+            None,
+        )
+
+    trace_id = poll_until(request_trace, timeout=10)
+
+    def cooled_in_trace() -> list[dict[str, object]]:
+        lines = traced_stack.log("executor-1").splitlines()
+        return [
+            entry
+            for entry in map(orjson.loads, lines)
+            if entry["message"] == "account cooling down"
+            and entry.get("trace_id") == trace_id
+        ]
+
+    logged = poll_until(cooled_in_trace, timeout=10)
+    assert len(str(logged[0]["span_id"])) == 16
+    for service in ("edge", "router", "cache", "executor-1", "admin"):
+        text = traced_stack.log(service)
+        assert text, service
+        for line in text.splitlines():
+            entry = orjson.loads(line)  # every line is one JSON object
+            assert {"ts", "level", "service", "message"} <= entry.keys(), line
+        assert traced_stack.api_key not in text, service
+        assert secret_prompt not in text, service
