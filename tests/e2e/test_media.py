@@ -276,3 +276,83 @@ def test_usage_and_cost_are_recorded_for_each_kind(
     assert rows["embeddings"]["prompt_tokens"] > 0
     assert rows["images"]["cost_usd"] == pytest.approx(0.04)
     assert rows["audio"]["cost_usd"] == pytest.approx(1.0 / 60 * 0.0043, rel=0.05)
+
+
+def test_media_models_are_listed_and_provider_routes_pin_the_provider(
+    stack: Stack,
+) -> None:
+    headers = {"Authorization": f"Bearer {stack.api_key}"}
+    listed = httpx.get(stack.edge_url + "/v1/embeddings", headers=headers).json()
+    assert {"simoai/text-embedding-3-small", "local/all-minilm-l6-v2"} <= {
+        m["id"] for m in listed["data"]
+    }
+    with openai.OpenAI(
+        base_url=stack.edge_url + "/v1/providers/simoai",
+        api_key=stack.api_key,
+        max_retries=0,
+    ) as pinned:
+        vectors = pinned.embeddings.create(model="text-embedding-3-small", input="hi")
+        assert vectors.model.endswith("text-embedding-3-small")
+        assert len(vectors.data[0].embedding) > 0
+        image = pinned.images.generate(model="dall-e-3", prompt="a boat")
+        assert image.data[0].b64_json or image.data[0].url
+        with pytest.raises(openai.BadRequestError) as wrong:
+            pinned.embeddings.create(model="local/all-minilm-l6-v2", input="hi")
+    assert "simoai" in str(wrong.value)
+
+
+def test_media_falls_back_like_chat(stack: Stack, client: openai.OpenAI) -> None:
+    with admin_client(stack.edge_url, stack.admin_key) as admin:
+        backup = admin.post(
+            "/api/providers",
+            json={
+                "id": "backup",
+                "kind": "openai-compatible",
+                "base_url": stack.simulator_url + "/v1",
+                "api_key": "sk-backup",
+                "embedding_models": ["text-embedding-3-small"],
+                "image_models": ["dall-e-3"],
+            },
+        )
+        assert backup.status_code == 201, backup.text
+        for name, members in (
+            (
+                "emb-fallback",
+                ["simoai/text-embedding-3-small", "backup/text-embedding-3-small"],
+            ),
+            ("img-fallback", ["simoai/dall-e-3", "backup/dall-e-3"]),
+        ):
+            combo = admin.post(
+                "/api/combos",
+                json={
+                    "name": name,
+                    "strategy": "priority",
+                    "members": [{"model": m, "weight": 1} for m in members],
+                },
+            )
+            assert combo.status_code == 201, combo.text
+    sim = Simulator(stack.simulator_url)
+    sim.clear()
+    sim.fault(key="sk-simoai", status=503, message="simoai is down")
+    try:
+
+        def embedded() -> openai.types.CreateEmbeddingResponse | None:
+            try:
+                return client.embeddings.create(model="emb-fallback", input="x")
+            except openai.NotFoundError:
+                return None  # the combo has not reached the edge yet
+
+        poll_until(embedded, timeout=10)
+        raw = client.embeddings.with_raw_response.create(
+            model="emb-fallback", input="y"
+        )
+        assert raw.headers["x-omniroute-provider"] == "backup"
+        image = client.images.with_raw_response.generate(
+            model="img-fallback", prompt="a fallback"
+        )
+        assert image.headers["x-omniroute-provider"] == "backup"
+        by_key = sim.calls()["by_key"]
+        assert by_key["sk-simoai"] >= 2 and by_key["sk-backup"] >= 2
+    finally:
+        sim.clear()
+        sim.http.close()
