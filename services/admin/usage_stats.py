@@ -60,8 +60,8 @@ async def history(
     provider: str | None = None,
     account_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per (bucket, group): requests, errors, tokens, cost, latency;
-    ungrouped rows also carry the bucket's latency percentiles."""
+    """One row per (bucket, group): requests, errors, tokens, cost, latency
+    (average and p50/p95/p99)."""
     conditions = _filters(since, until, api_key_id, provider, account_id)
     period = _bucket_expr(_dialect(session), bucket).label("bucket")
     group = (
@@ -86,11 +86,7 @@ async def history(
         .order_by(period, group)
     )
     rows = (await session.execute(query)).all()
-    spread = (
-        await _bucket_percentiles(session, period, conditions)
-        if group_by == "none"
-        else {}
-    )
+    spread = await _bucket_percentiles(session, period, group, conditions)
     return [
         {
             "bucket": row.bucket,
@@ -102,7 +98,7 @@ async def history(
             "totalTokens": int(row.total_tokens or 0),
             "costUsd": round(float(row.cost or 0.0), 6),
             "avgLatencyMs": round(float(row.avg_latency or 0.0), 1),
-            **spread.get(row.bucket, {}),
+            **spread.get((row.bucket, row.group), {}),
         }
         for row in rows
     ]
@@ -131,22 +127,23 @@ def _filters(
 async def _bucket_percentiles(
     session: AsyncSession,
     period: Any,
+    group: Any,
     conditions: Sequence[ColumnElement[bool]],
-) -> dict[str, dict[str, float]]:
-    """p50/p95/p99 latency per bucket, from the most recent rows."""
+) -> dict[tuple[str, str], dict[str, float]]:
+    """p50/p95/p99 latency per (bucket, group), from the most recent rows."""
     rows = await session.execute(
-        select(period, UsageRecord.latency_ms)
+        select(period, group, UsageRecord.latency_ms)
         .where(*conditions)
         .order_by(UsageRecord.timestamp.desc())
         .limit(MAX_LATENCY_SAMPLES)
     )
-    samples: dict[str, list[float]] = defaultdict(list)
-    for bucket, latency in rows.all():
-        samples[bucket].append(float(latency))
-    spread: dict[str, dict[str, float]] = {}
-    for bucket, values in samples.items():
+    samples: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for bucket, name, latency in rows.all():
+        samples[(bucket, name)].append(float(latency))
+    spread: dict[tuple[str, str], dict[str, float]] = {}
+    for key, values in samples.items():
         values.sort()
-        spread[bucket] = {
+        spread[key] = {
             "p50Ms": round(percentile(values, 0.50), 1),
             "p95Ms": round(percentile(values, 0.95), 1),
             "p99Ms": round(percentile(values, 0.99), 1),

@@ -131,7 +131,7 @@ async def test_log_filters(usage: AdminHarness) -> None:
     assert bad.status_code == 400 and error_of(bad)["param"] == "query.status"
 
 
-async def test_ungrouped_history_carries_latency_percentiles(
+async def test_history_carries_latency_percentiles_per_group(
     admin: AdminHarness,
 ) -> None:
     noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -145,6 +145,8 @@ async def test_ungrouped_history_carries_latency_percentiles(
                 noon_ms + 100_000,  # _event steps back one second per index
                 provider_id="lat",
                 latency_ms=float(i + 1),  # 1..100 ms
+                # Even latencies on one model, odd ones on another.
+                model="even" if i % 2 else "odd",
             )
             for i in range(100)
         ],
@@ -164,7 +166,10 @@ async def test_ungrouped_history_carries_latency_percentiles(
     grouped = await admin.client.get(
         "/api/usage/history", params={**params, "group_by": "model"}
     )
-    assert "p50Ms" not in grouped.json()["series"][0]
+    by_model = {r["model"]: r for r in grouped.json()["series"]}
+    assert by_model["odd"]["p50Ms"] == pytest.approx(50.0, abs=0.1)  # 1, 3 .. 99
+    assert by_model["even"]["p50Ms"] == pytest.approx(51.0, abs=0.1)  # 2, 4 .. 100
+    assert by_model["even"]["p99Ms"] == pytest.approx(99.02, abs=0.1)
 
 
 async def test_history_and_connection(usage: AdminHarness) -> None:

@@ -303,7 +303,8 @@ def test_usage_log_filters_pages_and_groups(
 def test_latency_percentiles_over_time_from_real_traffic(
     page: tuple[Page, PageErrors], stack: Stack
 ) -> None:
-    """Admin reports p50/p95/p99 per history bucket; the usage page charts them."""
+    """Admin reports p50/p95/p99 per history bucket and group; the usage page
+    charts them over all traffic and per provider."""
     tab, errors = page
     with admin_api(stack) as api:
         before = api.get("/api/usage/logs").json()["total"]
@@ -336,6 +337,11 @@ def test_latency_percentiles_over_time_from_real_traffic(
     points = chart.locator("svg circle")
     expect(points.first).to_be_attached()
     assert points.count() % 3 == 0  # one point per percentile per bucket
+    # And per group (provider by default): p95 and p99 lines per provider.
+    for key in ("latency-p95", "latency-p99"):
+        by_group = tab.locator(f"figure[data-chart='{key}']")
+        expect(by_group.locator(".legend")).to_contain_text("demo")
+        expect(by_group.locator("svg circle").first).to_be_attached()
     assert errors.messages == []
 
 

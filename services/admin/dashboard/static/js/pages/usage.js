@@ -1,5 +1,5 @@
-// Usage: requests, tokens, cost and latency over time by provider, model or
-// key (/api/usage/history), latency percentiles per provider
+// Usage: requests, tokens, cost and latency (average, p95, p99) over time by
+// provider, model or key (/api/usage/history), latency percentiles per provider
 // (/api/telemetry/summary), and the request log.
 
 import { get } from '../api.js';
@@ -58,6 +58,8 @@ function seriesOf(history, groupBy, nameOf) {
         tokens: keys.map(() => 0),
         cost: keys.map(() => 0),
         latency: keys.map(() => null),
+        p95: keys.map(() => null),
+        p99: keys.map(() => null),
       });
     }
     const g = groups.get(group);
@@ -65,6 +67,8 @@ function seriesOf(history, groupBy, nameOf) {
     g.tokens[at] += row.totalTokens;
     g.cost[at] += row.costUsd;
     g.latency[at] = row.avgLatencyMs;
+    g.p95[at] = row.p95Ms ?? null;
+    g.p99[at] = row.p99Ms ?? null;
   }
   const all = [...groups.values()].sort((a, b) => a.name.localeCompare(b.name));
   const pick = (metric) => all.map((g) => ({ name: g.name, values: g[metric] }));
@@ -164,7 +168,9 @@ export function render(main) {
           h('div', { class: 'panel' }, barChart({ ...common, title: 'Requests', key: 'requests', series: pick('requests'), format: short, integer: true })),
           h('div', { class: 'panel' }, barChart({ ...common, title: 'Tokens', key: 'tokens', series: pick('tokens'), format: short, integer: true })),
           h('div', { class: 'panel' }, barChart({ ...common, title: 'Cost (USD)', key: 'cost', series: pick('cost'), format: usd })),
-          h('div', { class: 'panel' }, lineChart({ ...common, title: 'Average latency', key: 'latency', series: pick('latency'), format: ms }))));
+          h('div', { class: 'panel' }, lineChart({ ...common, title: 'Average latency', key: 'latency', series: pick('latency'), format: ms })),
+          h('div', { class: 'panel' }, lineChart({ ...common, title: 'Latency p95', key: 'latency-p95', series: pick('p95'), format: ms })),
+          h('div', { class: 'panel' }, lineChart({ ...common, title: 'Latency p99', key: 'latency-p99', series: pick('p99'), format: ms }))));
     });
     const windowMs = Math.min(state.range.span, MAX_TELEMETRY_WINDOW);
     load(latency, 'latency percentiles', () => Promise.all([
