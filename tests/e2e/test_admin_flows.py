@@ -363,3 +363,18 @@ def test_provider_calls_go_through_the_configured_proxy(stack: Stack) -> None:
             ),
             timeout=10,
         )
+
+
+def test_tokens_per_minute_are_limited_per_key(stack: Stack) -> None:
+    # One "hi" costs 4 prompt + 2 answer tokens: the second request finds the
+    # minute's 5 tokens spent (tokens count from the real usage, once answered).
+    _, key = _new_key(stack, tpm_limit=5)
+    if time.time() % 60 > 55:  # the limit is per calendar minute: start a fresh one
+        time.sleep(60.2 - time.time() % 60)
+    poll_until(lambda: _chat(stack, key, max_tokens=2).status_code == 200, timeout=5)
+    # Tokens are settled just after the answer, so allow one more to slip by.
+    answers = [_chat(stack, key, max_tokens=2) for _ in range(2)]
+    refused = answers[-1]
+    assert refused.status_code == 429, [a.status_code for a in answers]
+    assert "token" in refused.json()["error"]["message"].lower()
+    assert int(refused.headers["retry-after"]) <= 60
