@@ -172,10 +172,11 @@ def visit_other_pages(page: Page, artifacts: Path) -> None:
 
     page.get_by_role("link", name="Health").click()
     services = page.locator("tr[data-service]")
-    expect(services).to_have_count(7)
+    expect(services).to_have_count(8)  # the edge as admin sees it, and this one
     expect(page.locator("tr[data-service='edge (this origin)'] .badge")).to_have_text(
         "OK"
     )
+    expect(page.locator("tr[data-service='edge'] .badge")).to_have_text("OK")
     expect(page.locator("tr[data-service='redis'] .badge")).to_have_text("OK")
     expect(page.locator("tr[data-service='executor'] .badge")).to_have_text("OK")
     expect(page.get_by_text("Every breaker is closed.")).to_be_visible()

@@ -22,6 +22,7 @@ function serviceDetail(name, service) {
   const parts = [];
   if (service.latency_ms !== undefined) parts.push(`${ms(service.latency_ms)}`);
   if (service.address) parts.push(service.address);
+  if (service.url) parts.push(service.url);
   if (service.detail) parts.push(service.detail);
   if (service.error) parts.push(`error: ${service.error}`);
   if (name === 'executor') {
@@ -47,9 +48,10 @@ function backlogPanel(data) {
 }
 
 /**
- * The edge serving this page, from its own /healthz on this origin. Admin
- * does not check edges (there may be many); when the dashboard is opened on
- * admin's port directly, /healthz is admin's and the row is left out.
+ * The edge serving this page, from its own /healthz on this origin (admin
+ * checks the one EDGE_URL names; behind a load balancer they may differ).
+ * When the dashboard is opened on admin's port directly, /healthz is
+ * admin's and the row is left out.
  */
 async function edgeHealth() {
   try {
