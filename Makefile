@@ -37,6 +37,10 @@ test-fast: venv
 proto: venv
 	$(BIN)/python -m omniroute.protogen
 
+## Fail when the checked-in stubs differ from what `make proto` would write.
+proto-check: venv
+	$(BIN)/python -m pytest -q tests/test_contracts.py
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

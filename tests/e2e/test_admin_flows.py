@@ -378,3 +378,27 @@ def test_tokens_per_minute_are_limited_per_key(stack: Stack) -> None:
     assert refused.status_code == 429, [a.status_code for a in answers]
     assert "token" in refused.json()["error"]["message"].lower()
     assert int(refused.headers["retry-after"]) <= 60
+
+
+def test_an_eval_suite_runs_through_the_gateway(stack: Stack) -> None:
+    with _admin(stack) as admin:
+        saved = admin.post(
+            "/api/evals",
+            json={
+                "name": "smoke",
+                "model": "demo/gpt-4o-mini",
+                "cases": [
+                    {"prompt": "ping", "expect": {"equals": "Echo: ping"}},
+                    {"prompt": "pong", "expect": {"contains": "never said"}},
+                ],
+            },
+        )
+        assert saved.status_code == 201, saved.text
+        ran = admin.post("/api/evals/smoke/run", json={"apiKey": stack.api_key})
+        assert ran.status_code == 200, ran.text
+        body = ran.json()
+        listed = admin.get("/api/evals").json()
+    assert (body["passed"], body["total"]) == (1, 2)
+    assert [r["passed"] for r in body["results"]] == [True, False]
+    assert body["results"][0]["status"] == 200
+    assert next(s for s in listed if s["name"] == "smoke")["lastRun"]["passed"] == 1
