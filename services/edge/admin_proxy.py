@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from omniroute.errors import Unavailable
+from omniroute.runtime import telemetry
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy recomputes.
 _DROPPED = frozenset(
@@ -57,6 +58,8 @@ class AdminProxy:
         if client is not None:
             headers["X-Forwarded-For"] = client.host
         headers["X-Forwarded-Proto"] = request.url.scheme
+        # The edge's own span is the parent of admin's (when tracing is on).
+        headers.update(telemetry.carrier())
         try:
             upstream = await self._session.request(
                 request.method,

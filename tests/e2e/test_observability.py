@@ -211,3 +211,25 @@ def test_logs_are_json_with_trace_ids_and_never_hold_keys_or_prompts(
             assert {"ts", "level", "service", "message"} <= entry.keys(), line
         assert traced_stack.api_key not in text, service
         assert secret_prompt not in text, service
+
+
+def test_a_management_call_through_the_edge_is_one_trace(traced_stack: Stack) -> None:
+    with admin_client(traced_stack.edge_url, traced_stack.admin_key) as admin:
+        assert admin.get("/api/keys", params={"traced": "yes"}).status_code == 200
+    path: Path = traced_stack.spans_file  # type: ignore[attr-defined]
+
+    def admin_span_under_the_edge() -> bool:
+        spans = _spans(path)
+        by_id = {s["span_id"]: s for s in spans}
+        for span in spans:
+            parent = by_id.get(span["parent_id"])
+            if (
+                span["service"] == "omniroute-admin"
+                and "/api/keys" in str(span["name"])
+                and parent is not None
+                and parent["service"] == "omniroute-edge"
+            ):
+                return True
+        return False
+
+    poll_until(admin_span_under_the_edge, timeout=10)
