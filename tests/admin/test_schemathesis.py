@@ -1,7 +1,7 @@
 """Fuzzes the management API from its own OpenAPI description: no 500s.
 
 The admin runs as a real process (``python -m services.admin``) on a free
-loopback port; schemathesis generates requests for every operation,
+loopback port, on SQLite and on PostgreSQL; schemathesis generates requests for every operation,
 authenticated with an admin key. Operations that call out to an address
 taken from the request (provider/proxy tests, eval runs) are left out: a
 fuzzer would point them at hosts off this machine. ``shutdown`` and
@@ -40,7 +40,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def admin_process(
-    redis_url: str, tmp_path: Path, redis_keys: object, redis: object
+    redis_url: str,
+    database_url: str,
+    tmp_path: Path,
+    redis_keys: object,
+    redis: object,
 ) -> Iterator[str]:
     port = _free_port()
     env = {
@@ -49,6 +53,7 @@ def admin_process(
         "REDIS_URL": redis_url,
         "OMNIROUTE_KEY_PREFIX": redis_keys.prefix,  # type: ignore[attr-defined]
         "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,  # SQLite and PostgreSQL in turn
         "ADMIN_PORT": str(port),
         "OMNIROUTE_ADMIN_API_KEYS": ADMIN_KEY,
         "INITIAL_PASSWORD": "initial-pass-123",
