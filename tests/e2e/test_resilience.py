@@ -351,23 +351,6 @@ def test_a_client_error_never_falls_back(stack: Stack, sim: Simulator) -> None:
     assert sim.calls()["by_key"] == {"sk-p1": 1}
 
 
-STRATEGIES = (
-    "round-robin",
-    "weighted",
-    "least-used",
-    "strict-random",
-    "random",
-    "p2c",
-    "fill-first",
-)
-
-
-def _spread(stack: Stack, sim: Simulator, combo: str, requests: int) -> Counter[str]:
-    for _ in range(requests):
-        assert _chat(stack, combo).status_code == 200
-    return Counter({k: v for k, v in sim.calls()["by_key"].items()})
-
-
 def test_round_robin_is_exact(stack: Stack, sim: Simulator) -> None:
     _combo(stack, "rr", "round-robin", ["p1/m1", "p2/m1", "p3/m1"])
     order = []
@@ -403,6 +386,27 @@ def test_least_used_and_strict_random_balance(stack: Stack, sim: Simulator) -> N
             for _ in range(30)
         )
         assert picks == {"p1": 10, "p2": 10, "p3": 10}, (strategy, picks)
+
+
+def test_random_and_p2c_spread_and_priority_and_fill_first_stay_first(
+    stack: Stack, sim: Simulator
+) -> None:
+    for strategy in ("random", "p2c"):
+        _combo(stack, f"spread-{strategy}", strategy, ["p1/m1", "p2/m1", "p3/m1"])
+        picks = Counter(
+            _chat(stack, f"spread-{strategy}").headers["x-omniroute-provider"]
+            for _ in range(90)
+        )
+        # 30 each expected; 12..48 is four standard deviations for random.
+        assert set(picks) == {"p1", "p2", "p3"}, (strategy, picks)
+        assert all(12 <= n <= 48 for n in picks.values()), (strategy, picks)
+    for strategy in ("priority", "fill-first"):
+        _combo(stack, f"first-{strategy}", strategy, ["p1/m1", "p2/m1", "p3/m1"])
+        picks = Counter(
+            _chat(stack, f"first-{strategy}").headers["x-omniroute-provider"]
+            for _ in range(10)
+        )
+        assert picks == {"p1": 10}, (strategy, picks)
 
 
 def test_cost_optimized_picks_the_cheapest(stack: Stack, sim: Simulator) -> None:
