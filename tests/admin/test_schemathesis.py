@@ -2,9 +2,9 @@
 
 The admin runs as a real process (``python -m services.admin``) on a free
 loopback port, on SQLite and on PostgreSQL; schemathesis generates requests
-for every operation, authenticated with an admin key. Operations that call out to an address
-taken from the request (provider/proxy tests, eval runs) are left out: a
-fuzzer would point them at hosts off this machine. ``shutdown`` and
+for every operation, authenticated with an admin key. Operations that call
+out to an address taken from the request (provider/proxy tests, eval runs)
+are left out: a fuzzer would point them at hosts off this machine. ``shutdown`` and
 ``restart`` are left out because they stop or reset the server under test,
 and ``/api/cache`` because it rightly answers 503 without a cache service.
 """
