@@ -155,6 +155,11 @@ class RedisKeys:
     def combo_usage(self, combo: str) -> str:
         return f"{self.prefix}usage:{combo}"
 
+    # How often each account of a provider was picked (least-used accounts);
+    # TTL as the combo usage counts.
+    def account_usage(self, provider_id: str) -> str:
+        return f"{self.prefix}usage-accounts:{provider_id}"
+
     # Shuffled deck of a strict-random combo's members.
     def combo_deck(self, combo: str) -> str:
         return f"{self.prefix}deck:{combo}"

@@ -18,31 +18,8 @@ from omniroute.common.v1 import common_pb2
 from omniroute.router.v1 import router_pb2
 from omniroute.routing.plan import ComboNeed, combos_needing_state, expand
 from omniroute.routing.strategies import SharedState, Strategy, deck, p2c_candidates
-from omniroute.runtime.redis_keys import USAGE_TTL_SECONDS, RedisKeys
-
-# KEYS[1] usage hash; ARGV[1] ttl; ARGV[2] candidate count k;
-# ARGV[3..2+k] candidate positions (1-based); ARGV[3+k..] member ids.
-# Picks the least-used candidate, counts it, returns its 0-based position
-# followed by every member's count.
-_PICK_LEAST_USED = """
-local k = tonumber(ARGV[2])
-local first_member = 3 + k
-local counts = {}
-for i = first_member, #ARGV do
-  counts[#counts + 1] = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
-end
-local best = nil
-for c = 3, 2 + k do
-  local position = tonumber(ARGV[c])
-  if best == nil or counts[position] < counts[best] then best = position end
-end
-redis.call('HINCRBY', KEYS[1], ARGV[first_member + best - 1], 1)
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-counts[best] = counts[best] + 1
-local result = {best - 1}
-for i = 1, #counts do result[#result + 1] = counts[i] end
-return result
-"""
+from omniroute.routing.usage_counts import UsageCounts
+from omniroute.runtime.redis_keys import RedisKeys
 
 # KEYS[1] deck list; ARGV: a fresh shuffle of the member ids, used when the
 # deck is empty. Returns the next card.
@@ -59,7 +36,7 @@ class Planner:
         self._redis = redis
         self._keys = keys
         self._rng = random.Random()
-        self._least_used = redis.register_script(_PICK_LEAST_USED)
+        self._usage = UsageCounts(redis)
         self._draw = redis.register_script(_DRAW)
 
     async def plan(
@@ -92,13 +69,10 @@ class Planner:
                 await self._redis.delete(self._keys.combo_deck(need.combo))
                 return SharedState()
             return SharedState(pick=ids.index(name))
-        if need.strategy is Strategy.P2C:
-            candidates = [i + 1 for i in p2c_candidates(len(ids), self._rng)]
-        else:
-            candidates = list(range(1, len(ids) + 1))
-        result = await self._least_used(
-            keys=[self._keys.combo_usage(need.combo)],
-            args=[USAGE_TTL_SECONDS, len(candidates), *candidates, *ids],
+        candidates = (
+            p2c_candidates(len(ids), self._rng) if need.strategy is Strategy.P2C else ()
         )
-        pick, *usage = (int(value) for value in result)
+        pick, usage = await self._usage.pick_least_used(
+            self._keys.combo_usage(need.combo), ids, candidates
+        )
         return SharedState(usage=usage, pick=pick)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections import Counter
 
 from redis.asyncio import Redis
 
@@ -22,6 +21,7 @@ from omniroute.resilience.breaker import Admission, Breakers, BreakerState
 from omniroute.resilience.cooldown import Cooldowns
 from omniroute.resilience.mirror import HealthMirror
 from omniroute.resilience.profiles import Resilience
+from omniroute.routing.usage_counts import UsageCounts
 from omniroute.runtime.redis_keys import RedisKeys
 from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
@@ -43,7 +43,7 @@ class Guard:
         self._mirror = mirror
         self._breakers = Breakers(redis, keys)
         self._cooldowns = Cooldowns(redis, keys)
-        self._in_flight: Counter[str] = Counter()
+        self._usage = UsageCounts(redis)
         self._rng = random.Random()
         # Breakers this executor saw fail recently: a success must reset them.
         self._dirty: set[str] = set()
@@ -143,16 +143,15 @@ class Guard:
             self._rng.shuffle(shuffled)
             return shuffled
         if strategy == "least-used":
-            return sorted(accounts, key=lambda a: (self._in_flight[a.id], a.priority))
+            # Counted in Redis, so every executor balances the same accounts.
+            pick, usage = await self._usage.pick_least_used(
+                self._keys.account_usage(provider.id), [a.id for a in accounts]
+            )
+            order = sorted(range(len(accounts)), key=lambda i: (i != pick, usage[i]))
+            return [accounts[i] for i in order]
         return accounts  # fill-first: already by priority
 
     # -- outcomes --------------------------------------------------------------
-    def started(self, account: AccountView) -> None:
-        self._in_flight[account.id] += 1
-
-    def ended(self, account: AccountView) -> None:
-        self._in_flight[account.id] -= 1
-
     async def succeeded(
         self,
         provider: ProviderView,

@@ -158,7 +158,6 @@ class PlanRunner:
         for account in accounts:
             if not await self._guard.admit_account(provider.id, account):
                 continue  # its breaker's one probe is already out
-            self._guard.started(account)
             try:
                 with telemetry.span(
                     f"upstream {provider.id}",
@@ -189,8 +188,6 @@ class PlanRunner:
                     provider, account, admission, dispatch.session_id
                 )
                 return
-            finally:
-                self._guard.ended(account)
             await self._guard.failed(provider, account, failure)
             if writer.items_sent or failure.kind not in ACCOUNT_SCOPED:
                 break  # provider-level or mid-stream: no other account helps

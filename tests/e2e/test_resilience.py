@@ -563,6 +563,24 @@ def test_redis_restart_fails_fast_then_heals_and_loses_no_usage(
         stack.stop()
 
 
+def test_least_used_accounts_balance_across_executors(
+    stack: Stack, sim: Simulator
+) -> None:
+    _provider(stack, "balanced", ["m1"], "sk-l1", "sk-l2")
+
+    def least_used() -> None:
+        with _admin(stack) as admin:
+            routing = admin.get("/api/routing").json()
+            routing["provider_account_strategies"] = {"balanced": "least-used"}
+            assert admin.put("/api/routing", json=routing).status_code == 200
+
+    _applied(stack, least_used)
+    # One at a time: nothing is ever in flight, so only shared counts balance.
+    for _ in range(10):
+        assert _chat(stack, "balanced/m1").status_code == 200
+    assert sim.calls()["by_key"] == {"sk-l1": 5, "sk-l2": 5}
+
+
 def test_a_session_stays_on_one_account(stack: Stack, sim: Simulator) -> None:
     """``X-Session-Id`` pins a conversation to the account that first served it,
     across both executors, while requests without one rotate."""
