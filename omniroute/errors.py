@@ -59,6 +59,12 @@ class NotFound(GatewayError):
     code = "model_not_found"
 
 
+class Conflict(GatewayError):
+    status = 409
+    type = "invalid_request_error"
+    code = "conflict"
+
+
 class PayloadTooLarge(GatewayError):
     status = 413
     type = "invalid_request_error"
@@ -112,6 +118,7 @@ _BY_STATUS: dict[int, type[GatewayError]] = {
         Unauthorized,
         Forbidden,
         NotFound,
+        Conflict,
         PayloadTooLarge,
         UnsupportedMediaType,
         RateLimited,

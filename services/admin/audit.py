@@ -12,8 +12,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omniroute.errors import Conflict
 from services.admin.auth import Actor
 from services.admin.context import AdminContext
 from services.admin.db.models import AuditEntry
@@ -81,10 +83,18 @@ async def change(
     The snapshot is published after the commit, so followers never see a
     version the database does not hold.
     """
-    async with ctx.sessions() as session, session.begin():
-        current = Change(session, target, dict(details or {}))
-        yield current
-        session.add(entry(actor, action, current.target, current.details))
+    try:
+        async with ctx.sessions() as session, session.begin():
+            current = Change(session, target, dict(details or {}))
+            yield current
+            session.add(entry(actor, action, current.target, current.details))
+    except IntegrityError:
+        # Two changes raced (both created the same row), or one removed what
+        # the other refers to: nothing was written; the client may retry.
+        raise Conflict(
+            f"{action}: another change to '{target or 'it'}' happened at the same "
+            "time, or it refers to something just removed; nothing was saved, retry"
+        ) from None
     if publish:
         await ctx.publisher.publish()
 

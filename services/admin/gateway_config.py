@@ -12,6 +12,7 @@ import base64
 from typing import ClassVar, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniroute.common.v1 import config_pb2
@@ -261,6 +262,14 @@ async def save(session: AsyncSession, value: Group) -> None:
     row = await session.get(Setting, value.KEY)
     data = value.model_dump(mode="json")
     if row is None:
-        session.add(Setting(key=value.KEY, value=data))
-    else:
-        row.value = data
+        try:
+            # In a savepoint: a concurrent first save of the same group may
+            # insert the row before us (PostgreSQL does not serialise them).
+            async with session.begin_nested():
+                session.add(Setting(key=value.KEY, value=data))
+            return
+        except IntegrityError:
+            row = await session.get(Setting, value.KEY, populate_existing=True)
+            if row is None:
+                raise
+    row.value = data

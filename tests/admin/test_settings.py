@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -229,3 +230,41 @@ async def test_budget(admin: AdminHarness) -> None:
     )
     assert removed.json() == {"budgets": []}
     assert not (await admin.snapshot()).budgets
+
+
+async def test_concurrent_first_saves_of_a_setting_all_succeed(
+    admin: AdminHarness,
+) -> None:
+    """Found by fuzzing on PostgreSQL: two first writes of one settings group
+    raced to insert its row, and one answered 500."""
+    answers = await asyncio.gather(
+        *(admin.client.put("/api/settings/cache", json={}) for _ in range(8)),
+        *(
+            admin.client.put("/api/settings/ip-filter", json={"enabled": False})
+            for _ in range(8)
+        ),
+    )
+    assert [a.status_code for a in answers] == [200] * 16
+
+
+async def test_racing_first_writes_of_one_row_are_never_a_500(
+    admin: AdminHarness,
+) -> None:
+    key = (await admin.client.post("/api/keys", json={"name": "racer"})).json()
+    answers = await asyncio.gather(
+        *(
+            admin.client.post(
+                "/api/usage/budget",
+                json={"keyId": key["id"], "limit": 1 + i, "period": "daily"},
+            )
+            for i in range(8)
+        )
+    )
+    statuses = {a.status_code for a in answers}
+    assert statuses <= {200, 409}, [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code == 409:
+            assert error_of(answer)["code"] == "conflict"
+            assert "retry" in error_of(answer)["message"]
+    listed = (await admin.client.get("/api/usage/budget")).json()["budgets"]
+    assert [b["keyId"] for b in listed] == [key["id"]]
