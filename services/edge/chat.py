@@ -27,6 +27,7 @@ from omniroute.routing.plan import first_target
 from omniroute.runtime import telemetry
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
+from omniroute.wire.responses.response import response_id
 from services.edge import metrics
 from services.edge.admission import Admission
 from services.edge.auth import Caller, KeyRing
@@ -35,7 +36,7 @@ from services.edge.body import parse_json_object, read_body
 from services.edge.cache_client import CacheClient
 from services.edge.cache_policy import CachePolicy
 from services.edge.codecs import Codec
-from services.edge.conversations import Conversations, Turn, own_response_id
+from services.edge.conversations import Conversations, Turn
 from services.edge.dispatcher import Dispatcher, ReplyStream
 from services.edge.exchange import (
     Exchange,
@@ -345,7 +346,7 @@ class ChatPipeline:
 
     async def _remember(self, exchange: Exchange, turn: Turn, answer: bytes) -> None:
         await self._conversations.remember(
-            turn, own_response_id(exchange.request_id), answer
+            turn, response_id(exchange.request_id), answer
         )
 
     async def _replay(

@@ -18,8 +18,8 @@ from omniroute.wire import openai_chat
 from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.registry import translator
+from omniroute.wire.responses import response as responses_response
 from omniroute.wire.sse import SSE_DONE
-from services.edge.conversations import own_response_id
 
 
 class StreamEncoder(Protocol):
@@ -48,9 +48,13 @@ class ClientCodec:
     ) -> bytes:
         if passthrough:
             return body
-        return orjson.dumps(
-            self._module.response_from_hub(orjson.loads(body), model=model)
-        )
+        return orjson.dumps(self._from_hub(orjson.loads(body), model, request_id))
+
+    def _from_hub(
+        self, answer: dict[str, Any], model: str, request_id: str
+    ) -> dict[str, Any]:
+        converted: dict[str, Any] = self._module.response_from_hub(answer, model=model)
+        return converted
 
     def stream_encoder(
         self, hub: dict[str, Any], model: str, request_id: str, passthrough: bool
@@ -97,17 +101,11 @@ class ResponsesCodec(ClientCodec):
     def __init__(self) -> None:
         super().__init__(WireFormat.RESPONSES)
 
-    def response(
-        self, body: bytes, model: str, request_id: str, passthrough: bool
-    ) -> bytes:
-        if passthrough:
-            return body
-        return orjson.dumps(
-            self._module.response_from_hub(
-                orjson.loads(body),
-                model=model,
-                response_id=own_response_id(request_id),
-            )
+    def _from_hub(
+        self, answer: dict[str, Any], model: str, request_id: str
+    ) -> dict[str, Any]:
+        return responses_response.response_from_hub(
+            answer, model=model, request_id=request_id
         )
 
 

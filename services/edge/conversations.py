@@ -26,7 +26,6 @@ from redis.exceptions import RedisError
 from omniroute.errors import BadRequest, NotFound, Unavailable
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
-from omniroute.wire import hub as hub_format
 
 Json = dict[str, Any]
 
@@ -125,11 +124,6 @@ class Conversations:
             links.append(link["messages"])
             cursor = link["previous"]
         return [message for messages in reversed(links) for message in messages]
-
-
-def own_response_id(request_id: str) -> str:
-    """The id a Responses client sees for the request ``request_id``."""
-    return hub_format.with_prefix(request_id, "resp_")
 
 
 def _not_found(asked: str, missing: str) -> NotFound:

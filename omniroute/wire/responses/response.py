@@ -137,11 +137,17 @@ def function_call_item(
     }
 
 
+def response_id(request_id: str) -> str:
+    """The id of the gateway's answer to ``request_id``, streamed or not: the
+    one a later ``previous_response_id`` names."""
+    return hub.with_prefix(request_id, "resp_")
+
+
 def response_from_hub(
-    hub_response: Json, *, model: str, response_id: str | None = None
+    hub_response: Json, *, model: str, request_id: str | None = None
 ) -> Json:
-    """A hub answer as a Responses ``response`` (``response_id`` names it;
-    by default the hub answer's id does)."""
+    """A hub answer as a Responses ``response``, named after ``request_id``
+    (by default after the hub answer's own id)."""
     choice = hub_response["choices"][0]
     message = choice.get("message") or {}
     output: list[Json] = []
@@ -162,8 +168,7 @@ def response_from_hub(
             )
         )
     return response_object(
-        id=response_id
-        or hub.with_prefix(hub_response.get("id") or hub.new_id(""), "resp_"),
+        id=response_id(request_id or hub_response.get("id") or hub.new_id("")),
         model=model,
         created_at=hub_response.get("created") or hub.now(),
         output=output,

@@ -20,6 +20,7 @@ from omniroute.wire.responses.response import (
     message_item,
     output_text,
     reasoning_item,
+    response_id,
     response_object,
 )
 from omniroute.wire.sse import encode_sse
@@ -52,7 +53,7 @@ class StreamFromHub:
 
     def __init__(self, *, model: str, request_id: str) -> None:
         self.model = model
-        self.id = hub.with_prefix(request_id, "resp_")
+        self.id = response_id(request_id)
         self.created_at = hub.now()
         self._sequence = 0
         self._started = False
