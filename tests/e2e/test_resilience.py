@@ -90,6 +90,18 @@ def _resilience(stack: Stack, **profile: Any) -> None:
     _applied(stack, change)
 
 
+def _account_strategy(stack: Stack, provider: str, strategy: str) -> None:
+    """Chooses how ``provider``'s accounts take turns (the only override)."""
+
+    def change() -> None:
+        with _admin(stack) as admin:
+            routing = admin.get("/api/routing").json()
+            routing["provider_account_strategies"] = {provider: strategy}
+            assert admin.put("/api/routing", json=routing).status_code == 200
+
+    _applied(stack, change)
+
+
 def _chat(
     stack: Stack, model: str, content: str = "hello", **extra: Any
 ) -> httpx.Response:
@@ -567,14 +579,7 @@ def test_least_used_accounts_balance_across_executors(
     stack: Stack, sim: Simulator
 ) -> None:
     _provider(stack, "balanced", ["m1"], "sk-l1", "sk-l2")
-
-    def least_used() -> None:
-        with _admin(stack) as admin:
-            routing = admin.get("/api/routing").json()
-            routing["provider_account_strategies"] = {"balanced": "least-used"}
-            assert admin.put("/api/routing", json=routing).status_code == 200
-
-    _applied(stack, least_used)
+    _account_strategy(stack, "balanced", "least-used")
     # One at a time: nothing is ever in flight, so only shared counts balance.
     for _ in range(10):
         assert _chat(stack, "balanced/m1").status_code == 200
@@ -585,14 +590,7 @@ def test_a_session_stays_on_one_account(stack: Stack, sim: Simulator) -> None:
     """``X-Session-Id`` pins a conversation to the account that first served it,
     across both executors, while requests without one rotate."""
     _provider(stack, "sticky", ["m1"], "sk-s1", "sk-s2")
-
-    def rotate() -> None:
-        with _admin(stack) as admin:
-            routing = admin.get("/api/routing").json()
-            routing["provider_account_strategies"] = {"sticky": "round-robin"}
-            assert admin.put("/api/routing", json=routing).status_code == 200
-
-    _applied(stack, rotate)
+    _account_strategy(stack, "sticky", "round-robin")
     for _ in range(4):
         assert _chat(stack, "sticky/m1").status_code == 200
     assert sim.calls()["by_key"] == {"sk-s1": 2, "sk-s2": 2}

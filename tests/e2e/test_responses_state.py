@@ -12,20 +12,12 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
+from tests.e2e.test_formats import TOOL as LOOKUP
 from tests.helpers import Simulator, admin_client, poll_until
 
 pytestmark = pytest.mark.e2e
 
-TOOL = {
-    "type": "function",
-    "name": "lookup",
-    "description": "Looks a query up",
-    "parameters": {
-        "type": "object",
-        "properties": {"query": {"type": "string"}},
-        "required": ["query"],
-    },
-}
+TOOL = {"type": "function", **LOOKUP}  # the Responses API's flat tool shape
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +49,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture
-def sim(stack: Stack) -> Iterator[Simulator]:
-    simulator = Simulator(stack.simulator_url)
-    simulator.clear()
-    yield simulator
-    simulator.http.close()
 
 
 def _client(stack: Stack, key: str = "") -> openai.OpenAI:
