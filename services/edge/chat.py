@@ -21,7 +21,7 @@ from starlette.responses import Response, StreamingResponse
 from omniroute.cache.v1 import cache_pb2
 from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
-from omniroute.errors import GatewayError
+from omniroute.errors import BadRequest, GatewayError
 from omniroute.netaddr import client_address, parse_networks
 from omniroute.routing.plan import first_target
 from omniroute.runtime import telemetry
@@ -138,7 +138,11 @@ class ChatPipeline:
         exchange.caller = caller
         raw = received = await read_body(request, self.settings.max_body_bytes)
         client_body = parse_json_object(raw)
-        hub = exchange.codec.to_hub(client_body)
+        try:
+            hub = exchange.codec.to_hub(client_body)
+        except BadRequest:
+            self._refuse_unknown_model(exchange.codec.model_asked(client_body))
+            raise
         turn = None
         if exchange.codec.format is WireFormat.RESPONSES:
             turn = await self._conversations.begin(caller.key_id, client_body, hub)
@@ -175,6 +179,12 @@ class ChatPipeline:
                 caller, idempotency, response.status_code, exchange, response
             )
         return response
+
+    def _refuse_unknown_model(self, model: object) -> None:
+        """An unknown model is the error a client must hear first: a provider
+        might have taken the rest of the body, but no provider has the model."""
+        if isinstance(model, str) and model:
+            self._routes.resolve(model)  # raises NotFound for an unknown name
 
     async def _answer(
         self,

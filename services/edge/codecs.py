@@ -9,6 +9,7 @@ frames are the provider's bytes and go out untouched.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
@@ -17,6 +18,8 @@ from omniroute.errors import GatewayError
 from omniroute.wire import openai_chat
 from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
+from omniroute.wire.ollama import generate as ollama_generate
+from omniroute.wire.ollama import load as ollama_load
 from omniroute.wire.registry import translator
 from omniroute.wire.responses import response as responses_response
 from omniroute.wire.sse import SSE_DONE
@@ -30,10 +33,20 @@ class StreamEncoder(Protocol):
     def error(self, err: GatewayError) -> bytes: ...
 
 
+@dataclass(frozen=True, slots=True)
+class LocalAnswer:
+    """An answer a codec gives itself, without a provider, about ``model``."""
+
+    model: str
+    body: bytes
+
+
 class ClientCodec:
     """A client format other than the hub's: everything goes through the hub."""
 
     stream_media_type = "text/event-stream"
+    # A provider speaking the client's format may be sent the client's body.
+    forwards_body = True
 
     def __init__(self, fmt: WireFormat) -> None:
         self.format = fmt
@@ -42,6 +55,10 @@ class ClientCodec:
     def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
         hub: dict[str, Any] = self._module.request_to_hub(body)
         return hub
+
+    def model_asked(self, body: dict[str, Any]) -> object:
+        """The model the client named, read before (and despite) validation."""
+        return body.get("model")
 
     def response(
         self, body: bytes, model: str, request_id: str, passthrough: bool
@@ -65,6 +82,10 @@ class ClientCodec:
     def error_body(self, err: GatewayError) -> dict[str, Any]:
         return error_body(self.format, err)
 
+    def local_answer(self, body: dict[str, Any]) -> LocalAnswer | None:
+        """The answer to a request that needs no provider; None for others."""
+        return None
+
 
 class GeminiCodec(ClientCodec):
     """Gemini carries the model and the streaming choice in the URL.
@@ -86,6 +107,9 @@ class GeminiCodec(ClientCodec):
             body, model=self._model, stream=self._stream
         )
         return hub
+
+    def model_asked(self, body: dict[str, Any]) -> object:
+        return self._model
 
     def stream_encoder(
         self, hub: dict[str, Any], model: str, request_id: str, passthrough: bool
@@ -118,6 +142,47 @@ class OllamaCodec(ClientCodec):
     def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
         # Ollama streams unless asked not to.
         return super().to_hub({**body, "stream": body.get("stream", True)})
+
+    def local_answer(self, body: dict[str, Any]) -> LocalAnswer | None:
+        return _local(ollama_load.chat_load(body))
+
+
+class OllamaGenerateCodec(ClientCodec):
+    """Ollama ``/api/generate``, served as a one-turn chat.
+
+    Never passed through: an Ollama provider is asked on its ``/api/chat``,
+    and a generate body is not a chat body.
+    """
+
+    stream_media_type = "application/x-ndjson"
+    forwards_body = False
+
+    def __init__(self) -> None:
+        super().__init__(WireFormat.OLLAMA)
+
+    def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
+        return ollama_generate.request_to_hub(body)
+
+    def _from_hub(
+        self, answer: dict[str, Any], model: str, request_id: str
+    ) -> dict[str, Any]:
+        return ollama_generate.response_from_hub(answer, model=model)
+
+    def stream_encoder(
+        self, hub: dict[str, Any], model: str, request_id: str, passthrough: bool
+    ) -> StreamEncoder:
+        return HubFrames(
+            ollama_generate.StreamFromHub(model=model, request_id=request_id)
+        )
+
+    def local_answer(self, body: dict[str, Any]) -> LocalAnswer | None:
+        return _local(ollama_load.generate_load(body))
+
+
+def _local(answer: dict[str, Any] | None) -> LocalAnswer | None:
+    if answer is None:
+        return None
+    return LocalAnswer(answer["model"], orjson.dumps(answer))
 
 
 class HubFrames:
@@ -191,9 +256,13 @@ class OpenAIChatCodec:
 
     format = WireFormat.OPENAI_CHAT
     stream_media_type = "text/event-stream"
+    forwards_body = False  # the hub is this format: its body is the hub request
 
     def to_hub(self, body: dict[str, Any]) -> dict[str, Any]:
         return openai_chat.request_to_hub(body)
+
+    def model_asked(self, body: dict[str, Any]) -> object:
+        return body.get("model")
 
     def response(
         self, body: bytes, model: str, request_id: str, passthrough: bool
@@ -208,6 +277,9 @@ class OpenAIChatCodec:
 
     def error_body(self, err: GatewayError) -> dict[str, Any]:
         return error_body(WireFormat.OPENAI_CHAT, err)
+
+    def local_answer(self, body: dict[str, Any]) -> LocalAnswer | None:
+        return None
 
 
 class OpenAIStreamEncoder:
@@ -239,5 +311,6 @@ OPENAI_CHAT = OpenAIChatCodec()
 ANTHROPIC = ClientCodec(WireFormat.ANTHROPIC)
 RESPONSES = ResponsesCodec()
 OLLAMA = OllamaCodec()
+OLLAMA_GENERATE = OllamaGenerateCodec()
 
 Codec = ClientCodec | OpenAIChatCodec

@@ -33,12 +33,25 @@ def request_to_hub(body: Json) -> Json:
     expect_list(raw_messages, "messages")
     if not raw_messages:
         raise fail("messages", "at least one message is required")
-    messages: list[Json] = []
-    system = _system(body.get("system"))
-    if system:
-        messages.append({"role": "system", "content": system})
+    system = _system_parts(body.get("system"), "system")
+    turns: list[Json] = []
     for i, message in enumerate(raw_messages):
-        messages += _message(message, f"messages.{i}")
+        path = f"messages.{i}"
+        if isinstance(message, dict) and message.get("role") == "system":
+            # Anthropic's API takes system entries inside messages[] (Claude
+            # Code sends its agent list that way); the hub has one system
+            # prompt, so they join it in the order they came.
+            system += _system_parts(message.get("content"), f"{path}.content")
+        else:
+            turns += _message(message, path)
+    messages: list[Json] = []
+    if system:
+        # A lone string system prompt stays a string, as the client sent it.
+        lone = len(system) == 1 and isinstance(body.get("system"), str)
+        messages.append(
+            {"role": "system", "content": system[0]["text"] if lone else system}
+        )
+    messages += turns
     result: Json = {
         "model": model,
         "messages": messages,
@@ -63,13 +76,14 @@ def request_to_hub(body: Json) -> Json:
     return result
 
 
-def _system(system: Any) -> str | list[Json]:
+def _system_parts(system: Any, path: str) -> list[Json]:
+    """A system prompt (a string or text blocks) as hub text parts."""
     if system is None or isinstance(system, str):
-        return system or ""
+        return [{"type": "text", "text": system}] if system else []
     parts = []
-    for i, block in enumerate(expect_list(system, "system")):
-        expect_object(block, f"system.{i}")
-        text = expect_str(block.get("text"), f"system.{i}.text")
+    for i, block in enumerate(expect_list(system, path)):
+        expect_object(block, f"{path}.{i}")
+        text = expect_str(block.get("text"), f"{path}.{i}.text")
         parts.append({"type": "text", "text": text})
     return parts
 
@@ -89,7 +103,7 @@ def _message(message: Any, path: str) -> list[Json]:
     expect_object(message, path)
     role = message.get("role")
     if role not in ("user", "assistant"):
-        raise fail(f"{path}.role", "expected one of user, assistant")
+        raise fail(f"{path}.role", "expected one of user, assistant, system")
     if "content" not in message:
         raise fail(f"{path}.content", "is required")
     blocks = _blocks(message["content"], f"{path}.content")

@@ -77,8 +77,8 @@ USER = [{"role": "user", "content": "hi"}]
         ),
         (
             anthropic,
-            {"model": "m", "messages": [{"role": "system", "content": "x"}]},
-            "messages.0.role: expected one of user, assistant",
+            {"model": "m", "messages": [{"role": "tool", "content": "x"}]},
+            "messages.0.role: expected one of user, assistant, system",
         ),
         (
             anthropic,
@@ -224,6 +224,58 @@ def test_anthropic_needs_max_tokens_and_gets_the_default() -> None:
         {"model": "m", "messages": USER}, model="claude-x"
     )
     assert body["max_tokens"] == anthropic.DEFAULT_MAX_TOKENS == 4096
+
+
+def test_anthropic_system_entries_in_messages_join_the_system_prompt() -> None:
+    # What Claude Code sends: a system entry after the first user turn.
+    body = {
+        "model": "m",
+        "max_tokens": 10,
+        "system": [{"type": "text", "text": "You are Claude Code."}],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "system", "content": "Agents: general-purpose."},
+            {"role": "assistant", "content": "Hello"},
+            {"role": "system", "content": [{"type": "text", "text": "Be brief."}]},
+            {"role": "user", "content": "go"},
+        ],
+    }
+    hub = anthropic.request_to_hub(body)
+    assert [m["role"] for m in hub["messages"]] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+    ]
+    assert [p["text"] for p in hub["messages"][0]["content"]] == [
+        "You are Claude Code.",
+        "Agents: general-purpose.",
+        "Be brief.",
+    ]
+    upstream = anthropic.request_from_hub(hub, model="claude-x")
+    assert [b["text"] for b in upstream["system"]] == [
+        "You are Claude Code.",
+        "Agents: general-purpose.",
+        "Be brief.",
+    ]
+    assert [m["role"] for m in upstream["messages"]] == ["user", "assistant", "user"]
+
+
+def test_openai_chat_gets_one_leading_system_message_from_anthropic() -> None:
+    hub = anthropic.request_to_hub(
+        {
+            "model": "m",
+            "max_tokens": 10,
+            "system": "Top.",
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "system", "content": "Later."},
+            ],
+        }
+    )
+    upstream = openai_chat.request_from_hub(hub, model="gpt-x")
+    roles = [m["role"] for m in upstream["messages"]]
+    assert roles == ["system", "user"]
 
 
 def _tool_history(signature: str | None) -> list[Json]:
