@@ -30,6 +30,7 @@ PROVIDER_ENV = (
     "ANTHROPIC_API_KEY",
     "GEMINI_API_KEY",
     "OLLAMA_BASE_URL",
+    "OLLAMA_HOST",
 )
 SERVICES = ("admin", "router", "cache", "executor", "edge")
 
@@ -355,7 +356,7 @@ class Stack:
             "CACHE_ADDR": f"127.0.0.1:{config.cache_port}",
         }
         if self.simulator_url:
-            env["OMNIROUTE_DEMO_PROVIDER_URL"] = self.simulator_url + "/v1"
+            env["OMNIROUTE_DEMO_PROVIDER_URL"] = self.simulator_url
         return env
 
     def _persistent(self, name: str, size: int) -> str:

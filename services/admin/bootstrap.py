@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omniroute.base_urls import normalize_base_url
 from omniroute.presets import preset_for
 from omniroute.runtime.crypto import hash_api_key, mask_secret, seal
 from services.admin.db.models import Account, ApiKey, Provider
@@ -22,9 +23,30 @@ log = logging.getLogger(__name__)
 DEMO_MODELS = ["gpt-4o-mini", "gpt-4o", "demo-chat", "demo-think"]
 # The simulator answers these too (it speaks OpenAI's media APIs).
 DEMO_MEDIA = {
-    "embedding_models": ["text-embedding-3-small"],
+    "embedding_models": ["text-embedding-3-small", "gemini-embedding-001"],
     "image_models": ["gpt-image-1", "dall-e-3"],
     "transcription_models": ["whisper-1"],
+}
+# The simulator speaks every provider format, so the demo registers it once
+# per format (same-format pass-through is then what a new user exercises),
+# with the model names each client asks for by default: Claude Code 2.1.x
+# (claude-opus-5-5, and claude-haiku-5-5 for its quick calls), Codex 0.171
+# (gpt-6.2-sol), and the names google-genai's and Ollama's examples use.
+DEMO_FORMATS = {
+    "demo-anthropic": (
+        "anthropic",
+        [
+            "claude-opus-5-5",
+            "claude-sonnet-5-5",
+            "claude-haiku-5-5",
+            "claude-opus-4-6",
+            "claude-sonnet-4-6",
+            "claude-haiku-4-5",
+        ],
+    ),
+    "demo-gemini": ("gemini", ["gemini-2.5-flash", "gemini-2.5-pro"]),
+    "demo-responses": ("openai-responses", ["gpt-6.2-sol", "gpt-5-codex"]),
+    "demo-ollama": ("ollama", ["llama3.2", "qwen2.5-coder"]),
 }
 
 
@@ -63,25 +85,33 @@ def declared_providers(settings: AdminSettings) -> list[DeclaredProvider]:
                     transcription_models=preset.transcription_models,
                 )
             )
-    if settings.ollama_base_url:
-        declared.append(
-            DeclaredProvider("ollama", "ollama", settings.ollama_base_url, "", [])
-        )
+    ollama = settings.ollama_base_url or settings.ollama_host
+    if ollama:
+        declared.append(DeclaredProvider("ollama", "ollama", ollama, "", []))
     if settings.demo_provider_url:
-        declared.append(
-            DeclaredProvider(
-                "demo",
-                "openai-compatible",
-                settings.demo_provider_url,
-                "sk-demo",
-                DEMO_MODELS,
-                source="demo",
-                embedding_models=tuple(DEMO_MEDIA["embedding_models"]),
-                image_models=tuple(DEMO_MEDIA["image_models"]),
-                transcription_models=tuple(DEMO_MEDIA["transcription_models"]),
-            )
-        )
+        declared += demo_providers(settings.demo_provider_url)
     return declared
+
+
+def demo_providers(simulator_url: str) -> list[DeclaredProvider]:
+    """The simulator at ``simulator_url`` (its root) once per provider format."""
+    demo = DeclaredProvider(
+        "demo",
+        "openai-compatible",
+        simulator_url.rstrip("/") + "/v1",
+        "sk-demo",
+        DEMO_MODELS,
+        source="demo",
+        embedding_models=tuple(DEMO_MEDIA["embedding_models"]),
+        image_models=tuple(DEMO_MEDIA["image_models"]),
+        transcription_models=tuple(DEMO_MEDIA["transcription_models"]),
+    )
+    # The root URL, as each SDK's own base-URL variable would hold it: the
+    # normalisation at registration adds the version segment a format needs.
+    return [demo] + [
+        DeclaredProvider(pid, kind, simulator_url, "sk-demo", models, source="demo")
+        for pid, (kind, models) in DEMO_FORMATS.items()
+    ]
 
 
 async def ensure_local_provider(session: AsyncSession) -> None:
@@ -139,7 +169,7 @@ async def _upsert_provider(
         session.add(provider)
     provider.kind = declared.kind
     provider.format = str(preset.format)
-    provider.base_url = declared.base_url
+    provider.base_url = normalize_base_url(preset.format, declared.base_url)
     provider.source = declared.source
     provider.enabled = True
     provider.aliases = list(provider.aliases or preset.aliases)

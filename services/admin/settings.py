@@ -41,12 +41,14 @@ class AdminSettings(ServiceSettings):
     )
     gemini_base_url: str = Field("", validation_alias=env("GEMINI_BASE_URL"))
     ollama_base_url: str = Field("", validation_alias=env("OLLAMA_BASE_URL"))
+    # Ollama's own variable (``host:port`` without a scheme is fine).
+    ollama_host: str = Field("", validation_alias=env("OLLAMA_HOST"))
     # Register the built-in `local` embedding provider (MiniLM in the executor).
     local_embeddings: bool = Field(
         True, validation_alias=env("OMNIROUTE_LOCAL_EMBEDDINGS")
     )
-    # The provider simulator, registered as the `demo` provider by `make run`
-    # when no real provider key is configured.
+    # The provider simulator's root URL, registered as the `demo` providers
+    # (one per format) by `make run` when no real provider key is configured.
     demo_provider_url: str = Field(
         "", validation_alias=env("OMNIROUTE_DEMO_PROVIDER_URL")
     )

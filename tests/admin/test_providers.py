@@ -276,3 +276,28 @@ async def test_provider_kinds_list_the_presets_and_their_defaults_apply(
     assert body["models"] == kinds["deepseek"]["models"]
     assert body["aliases"] == ["ds"]
     assert (await admin.anonymous().get("/api/provider-kinds")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "shown"),
+    [
+        # ANTHROPIC_BASE_URL as Claude Code and the Anthropic SDK write it.
+        ("anthropic", "http://127.0.0.1:9", "http://127.0.0.1:9/v1"),
+        ("gemini", "http://127.0.0.1:9/", "http://127.0.0.1:9/v1beta"),
+        ("ollama", "127.0.0.1:11434", "http://127.0.0.1:11434"),
+        ("openai-compatible", "http://127.0.0.1:9/v1/", "http://127.0.0.1:9/v1"),
+    ],
+)
+async def test_base_urls_are_stored_and_shown_normalised(
+    admin: AdminHarness, kind: str, given: str, shown: str
+) -> None:
+    created = await admin.client.post(
+        "/api/providers",
+        json={"id": "norm", "kind": kind, "base_url": given, "api_key": "sk-n"},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["base_url"] == shown
+    listed = (await admin.client.get("/api/providers/norm")).json()
+    assert listed["base_url"] == shown
+    snapshot = await admin.snapshot()
+    assert [p.base_url for p in snapshot.providers if p.id == "norm"] == [shown]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omniroute.base_urls import normalize_base_url
 from omniroute.errors import BadRequest, NotFound
 from omniroute.presets import PRESETS, preset_for
 from omniroute.runtime.crypto import mask_secret, seal
@@ -202,7 +203,8 @@ def check_base_url(kind: str, base_url: str) -> str:
         )
     if kind == "local":
         return preset_for(kind).base_url  # runs inside the executor, no URL
-    url = base_url.strip().rstrip("/") or preset_for(kind).base_url
+    preset = preset_for(kind)
+    url = normalize_base_url(preset.format, base_url) or preset.base_url
     if not url:
         raise BadRequest(
             "base_url: required for an openai-compatible provider", param="base_url"
