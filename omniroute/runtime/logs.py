@@ -42,16 +42,37 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+class TextFormatter(logging.Formatter):
+    """One readable line, with the same fields the JSON lines carry as
+    ``key=value`` after the message (a failure's status and reason are
+    fields, and a line without them cannot be diagnosed)."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = [
+            f"{key}={_text_value(value)}"
+            for key, value in record.__dict__.items()
+            if key not in _RESERVED and not key.startswith("_")
+        ]
+        return line + (" " + " ".join(fields) if fields else "")
+
+
+def _text_value(value: Any) -> str:
+    text = str(value)
+    if not text or any(ch in text for ch in ' "='):
+        return orjson.dumps(text).decode()
+    return text
+
+
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(
-            logging.Formatter(
-                f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"
-            )
-        )
+        handler.setFormatter(TextFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 Ack = Callable[[Pipeline], None]
 _MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 _MAX_ERROR_BYTES = 64 * 1024
+# How much of a provider's error message a log line keeps.
+REASON_CHARS = 300
 
 
 class PlanRunner:
@@ -110,8 +112,12 @@ class PlanRunner:
                 extra={
                     "request_id": dispatch.request_id,
                     "provider": target.provider_id,
+                    "model": target.model,
                     "kind": str(last.kind),
                     "status": last.status,
+                    # What the provider said, bounded: enough to tell a bad
+                    # URL from a bad key from an overloaded model.
+                    "reason": last.message[:REASON_CHARS],
                 },
             )
             if writer.items_sent:
