@@ -35,7 +35,7 @@ from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
 from services.edge.cache_client import CacheClient
 from services.edge.cache_policy import CachePolicy
-from services.edge.codecs import Codec
+from services.edge.codecs import Codec, LocalAnswer
 from services.edge.conversations import Conversations, Turn
 from services.edge.dispatcher import Dispatcher, ReplyStream
 from services.edge.exchange import (
@@ -138,6 +138,9 @@ class ChatPipeline:
         exchange.caller = caller
         raw = received = await read_body(request, self.settings.max_body_bytes)
         client_body = parse_json_object(raw)
+        local = exchange.codec.local_answer(client_body)
+        if local is not None:
+            return self._local(exchange, caller, local)
         try:
             hub = exchange.codec.to_hub(client_body)
         except BadRequest:
@@ -155,6 +158,8 @@ class ChatPipeline:
             if "model" in client_body:
                 client_body["model"] = hub["model"]
                 raw = orjson.dumps(client_body)
+        if not exchange.codec.forwards_body:
+            raw = b""  # no provider may be sent this body as it is
         exchange.requested_model = str(hub["model"])
         exchange.stream = bool(hub.get("stream"))
         exchange.session_id = session_id(request)
@@ -352,6 +357,20 @@ class ChatPipeline:
         )
         return StreamingResponse(
             frames, media_type=exchange.codec.stream_media_type, headers=headers
+        )
+
+    def _local(
+        self, exchange: Exchange, caller: Caller, local: LocalAnswer
+    ) -> Response:
+        """An answer the codec gives itself (Ollama's "load the model" calls):
+        the key must be allowed the model and the model must exist, as for
+        any request, but nothing is dispatched and nothing is spent."""
+        exchange.requested_model = local.model
+        caller.check_model(local.model)
+        self._routes.resolve(local.model)
+        self._recorder.record(exchange, 200)
+        return Response(
+            local.body, media_type="application/json", headers=exchange.headers()
         )
 
     async def _remember(self, exchange: Exchange, turn: Turn, answer: bytes) -> None:
