@@ -181,6 +181,8 @@ def _client_format(request: Request) -> WireFormat:
     if declared is not None:
         return WireFormat(declared)
     path = request.url.path
+    if path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1]:
+        return WireFormat.GEMINI  # Gemini's /v1/models/{model}:{method}
     for prefix, fmt in _FORMAT_BY_PATH:
         if path.startswith(prefix):
             return fmt

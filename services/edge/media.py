@@ -3,6 +3,9 @@
 Same keys, plans, fallback and metering as chat: the request is validated
 here (a clear 400, a 413 for an oversized upload), dispatched with its
 operation, and the executor's whole answer is returned in OpenAI's shape.
+Gemini's ``embedContent`` and ``batchEmbedContents`` ride the same
+embeddings operation: translated to OpenAI's body on the way in, the answer
+back to Gemini's on the way out, errors in Gemini's shape.
 """
 
 from __future__ import annotations
@@ -20,18 +23,23 @@ from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError, PayloadTooLarge
 from omniroute.runtime import telemetry
+from omniroute.wire.formats import WireFormat
+from omniroute.wire.gemini import embeddings as gemini_embeddings
 from services.edge.admission import Admission
 from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
 from services.edge.chat import ChatPipeline
-from services.edge.codecs import OPENAI_CHAT
+from services.edge.codecs import OPENAI_CHAT, ClientCodec, Codec
 from services.edge.dispatcher import Dispatcher
 from services.edge.exchange import Exchange, Recorder, collect_answer, new_request_id
 from services.edge.planner import Planner
 from services.edge.routing_client import RoutingTableWatcher
 
 ModelRewrite = Callable[[str], str] | None
+AnswerShape = Callable[[bytes], bytes]
 _FORMATS = ", ".join(f.name for f in SUPPORTED)
+# Only its format is read: errors and the usage event name the client's format.
+_GEMINI = ClientCodec(WireFormat.GEMINI)
 
 
 class MediaPipeline:
@@ -70,6 +78,35 @@ class MediaPipeline:
             return body
 
         return await self._serve(request, "embeddings", parse, rewrite)
+
+    async def gemini_embeddings(
+        self, request: Request, model: str, batch: bool, endpoint: str
+    ) -> Response:
+        """Gemini ``:embedContent`` (``batch=False``) or ``:batchEmbedContents``.
+
+        ``endpoint`` is the route's template, so the model in the URL does not
+        become a metrics label.
+        """
+        translate = (
+            gemini_embeddings.batch_embed_request
+            if batch
+            else gemini_embeddings.embed_request
+        )
+        shape = (
+            gemini_embeddings.batch_embed_response
+            if batch
+            else gemini_embeddings.embed_response
+        )
+
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            return translate(await self._json(request), model=model)
+
+        def answer(raw: bytes) -> bytes:
+            return orjson.dumps(shape(orjson.loads(raw)))
+
+        return await self._serve(
+            request, "embeddings", parse, None, _GEMINI, answer, endpoint
+        )
 
     async def images(self, request: Request, rewrite: ModelRewrite = None) -> Response:
         """``POST /v1/images/generations``."""
@@ -141,15 +178,22 @@ class MediaPipeline:
         operation: str,
         parse: Callable[[Exchange], Any],
         rewrite: ModelRewrite,
+        codec: Codec = OPENAI_CHAT,
+        shape: AnswerShape | None = None,
+        endpoint: str | None = None,
     ) -> Response:
-        exchange = Exchange(new_request_id(), request.scope["path"], OPENAI_CHAT)
+        """Serves one request; ``codec`` is the client's format (the dispatch
+        is OpenAI's either way) and ``shape`` turns OpenAI's answer into it."""
+        exchange = Exchange(new_request_id(), endpoint or request.scope["path"], codec)
         exchange.kind = "audio" if operation == "transcription" else operation
         request.state.exchange = exchange
         if telemetry.enabled():
             telemetry.annotate({"omniroute.request_id": exchange.request_id})
             exchange.trace = telemetry.to_message()
         try:
-            return await self._dispatch(request, exchange, operation, parse, rewrite)
+            return await self._dispatch(
+                request, exchange, operation, parse, rewrite, shape
+            )
         except GatewayError as err:
             exchange.fail(err)
             self._recorder.record(exchange)
@@ -162,6 +206,7 @@ class MediaPipeline:
         operation: str,
         parse: Callable[[Exchange], Any],
         rewrite: ModelRewrite,
+        shape: AnswerShape | None,
     ) -> Response:
         caller = self._chat.authenticate(request)
         self._admission.check_address(self._chat.client_address(request))
@@ -203,7 +248,9 @@ class MediaPipeline:
         answer = await collect_answer(exchange, replies)
         self._recorder.record(exchange, 200)
         return Response(
-            answer, media_type="application/json", headers=exchange.headers()
+            answer if shape is None else shape(answer),
+            media_type="application/json",
+            headers=exchange.headers(),
         )
 
 

@@ -1,9 +1,11 @@
-"""``/v1/messages/count_tokens``: the provider's count when it offers one.
+"""Token counts: ``/v1/messages/count_tokens`` and Gemini's ``countTokens``.
 
 Anthropic counts tokens itself, so a model served by Anthropic is counted
 upstream (through an executor, which holds the credentials). Every other
 model, or an Anthropic count that fails, gets a local estimate with
-tiktoken's cl100k_base encoding, labelled ``"source": "local"``.
+tiktoken's cl100k_base encoding, labelled ``"source": "local"``. Gemini's
+``countTokens`` is always the local estimate: the executor's count call
+speaks Anthropic's ``/count_tokens`` only.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from omniroute.errors import BadRequest
 from omniroute.wire import anthropic
 from omniroute.wire.formats import WireFormat
 
+# Says where a count came from: "provider" (its own count) or "local".
+HEADER = "X-OmniRoute-Token-Count"
 # Per-message framing tokens, as OpenAI's cookbook counts them.
 _PER_MESSAGE = 3
 

@@ -38,13 +38,21 @@ def field(obj: Any, name: str) -> Any:
     return obj.get(_SNAKE.sub(r"_\1", name).lower())
 
 
-def request_to_hub(body: Json, *, model: str, stream: bool) -> Json:
-    """A client's Gemini body as a hub request (model and stream from the URL)."""
+def request_to_hub(
+    body: Json, *, model: str, stream: bool, require_contents: bool = True
+) -> Json:
+    """A client's Gemini body as a hub request (model and stream from the URL).
+
+    ``require_contents=False`` accepts a body without contents, as
+    ``countTokens`` does (its count is then the system prompt and tools).
+    """
     expect_object(body, "body")
     contents = field(body, "contents")
     if contents is None:
-        raise fail("contents", "is required")
-    expect_list(contents, "contents", non_empty=True)
+        if require_contents:
+            raise fail("contents", "is required")
+        contents = []
+    expect_list(contents, "contents", non_empty=require_contents)
     messages: list[Json] = []
     system = field(body, "systemInstruction")
     if system is not None:

@@ -14,6 +14,7 @@ from services.edge.body import parse_json_object, read_body
 from services.edge.codecs import ANTHROPIC
 from services.edge.exchange import new_request_id
 from services.edge.token_count import (
+    HEADER,
     count_dispatch,
     count_request_to_hub,
     estimate_tokens,
@@ -72,5 +73,5 @@ async def count_tokens(request: Request) -> Response:
     return Response(
         orjson.dumps({"input_tokens": tokens, "source": source}),
         media_type="application/json",
-        headers={"X-OmniRoute-Token-Count": source},
+        headers={HEADER: source},
     )

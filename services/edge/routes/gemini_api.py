@@ -1,56 +1,156 @@
-"""Gemini client endpoints (``/v1beta``)."""
+"""Gemini client endpoints, under ``/v1beta`` and ``/v1`` alike.
+
+google-genai calls ``/v1`` by default and ``/v1beta`` when asked; both are
+served the same way. ``GET /v1/models`` and ``GET /v1/models/{model}`` are
+OpenAI's paths too: ``openai_api`` sends Gemini clients here, as
+``is_gemini_client`` tells. Errors are in Gemini's shape: on the POST paths
+by their ``:method`` (``_client_format`` in ``app.py``), on the GET paths by
+the format each handler declares.
+
+A model is ``models/<gateway id>``, and a gateway id may hold a slash
+(``models/demo/gpt-4o-mini:generateContent``): the method is what follows
+the last colon.
+"""
 
 from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from omniroute.errors import NotFound
 from omniroute.wire.formats import WireFormat
+from omniroute.wire.gemini.count import count_request_to_hub
+from omniroute.wire.gemini.models import methods, model_entry, model_page
+from services.edge import model_catalog
+from services.edge.body import parse_json_object, read_body
 from services.edge.codecs import GeminiCodec
+from services.edge.token_count import HEADER as TOKEN_COUNT_HEADER
+from services.edge.token_count import estimate_tokens
 
 router = APIRouter()
-_ACTIONS = {"generateContent": False, "streamGenerateContent": True}
+# Method -> streams (chat) or batches (embeddings).
+_CHAT = {"generateContent": False, "streamGenerateContent": True}
+_EMBED = {"embedContent": False, "batchEmbedContents": True}
+_COUNT = "countTokens"
+_KNOWN = ", ".join(f":{m}" for m in (*_CHAT, _COUNT, *_EMBED))
+
+
+def is_gemini_client(request: HTTPConnection) -> bool:
+    """Whether a call on a path Gemini shares with OpenAI is a Gemini client's.
+
+    Gemini clients send their key as ``x-goog-api-key`` or ``?key=``, and
+    google-genai sends ``x-goog-api-client`` besides; OpenAI clients send
+    ``Authorization: Bearer`` and none of these. Any Google marker wins, as a
+    Gemini client authenticating with a bearer token still wants Gemini's
+    shapes.
+    """
+    headers = request.headers
+    return (
+        "x-goog-api-key" in headers
+        or "x-goog-api-client" in headers
+        or "key" in request.query_params
+    )
 
 
 @router.get("/v1beta/models")
 async def list_models(request: Request) -> Response:
-    """Every routable model, Gemini-style (``models/<provider>/<model>``)."""
+    """Gemini ``models.list``: every model a Gemini method can use.
+
+    Chat models and combos list ``generateContent``, ``streamGenerateContent``
+    and ``countTokens``; embedding models ``embedContent`` and
+    ``batchEmbedContents``. ``pageSize`` (default 50, at most 1000) and
+    ``pageToken`` page through them. Also ``GET /v1/models`` for a Gemini
+    client.
+    """
     request.state.wire_format = WireFormat.GEMINI
     request.app.state.chat.authenticate(request)
-    table = request.app.state.routes.table
-    models = [
-        {
-            "name": f"models/{m.id}",
-            "displayName": m.id,
-            "supportedGenerationMethods": list(_ACTIONS),
-        }
-        for m in (table.models if table is not None else ())
+    entries = [
+        model_entry(m.id, m.type, m.owned_by)
+        for m in model_catalog.listed(request.app.state.routes.table)
+        if methods(m.type)
     ]
-    return Response(orjson.dumps({"models": models}), media_type="application/json")
+    query = request.query_params
+    page = model_page(entries, query.get("pageSize"), query.get("pageToken"))
+    return _json(page)
+
+
+@router.get("/v1beta/models/{model:path}")
+async def get_model(request: Request, model: str) -> Response:
+    """Gemini ``models.get``: one model; an unknown one is 404 ``NOT_FOUND``.
+
+    Also ``GET /v1/models/{model}`` for a Gemini client.
+    """
+    request.state.wire_format = WireFormat.GEMINI
+    request.app.state.chat.authenticate(request)
+    name = _model_name(model)
+    entry = model_catalog.find(request.app.state.routes.table, name)
+    if entry is None or not methods(entry.type):
+        raise NotFound(
+            f"models/{name} is not found: no configured provider serves it. "
+            "Call models.list for the models you can use.",
+            code="not_found",
+        )
+    return _json(model_entry(entry.id, entry.type, entry.owned_by))
 
 
 @router.post("/v1beta/models/{model_action:path}")
-async def generate(request: Request, model_action: str) -> Response:
-    """``:generateContent`` and ``:streamGenerateContent``, any provider.
+@router.post("/v1/models/{model_action:path}")
+async def call_model(request: Request, model_action: str) -> Response:
+    """``models/{model}:{method}``, to any provider.
 
-    Streaming is decided by the action in the URL only, as Gemini does; a
-    stream is server-sent events with ``?alt=sse``, else one JSON array.
+    * ``:generateContent``, ``:streamGenerateContent``: streaming is decided
+      by the method only, as Gemini does; a stream is server-sent events with
+      ``?alt=sse``, else one JSON array.
+    * ``:countTokens``: ``contents`` or a ``generateContentRequest``, answered
+      ``{"totalTokens": N}``, a local estimate (header
+      ``X-OmniRoute-Token-Count: local``).
+    * ``:embedContent``, ``:batchEmbedContents``: through the embeddings
+      pipeline (same keys, routing, fallback and metering as
+      ``/v1/embeddings``), answered ``{"embedding": {"values"}}`` and
+      ``{"embeddings": [{"values"}]}``.
     """
-    request.state.wire_format = WireFormat.GEMINI
-    model, _, action = model_action.rpartition(":")
-    if action not in _ACTIONS or not model:
+    model, _, method = model_action.rpartition(":")
+    model = _model_name(model)
+    if not model or method not in (*_CHAT, _COUNT, *_EMBED):
         raise NotFound(
-            f"unknown method '{action}': "
-            "use :generateContent or :streamGenerateContent",
+            f"unknown method '{method}' for models/{model}: use {_KNOWN}",
             code="not_found",
         )
+    if method == _COUNT:
+        return await _count_tokens(request, model)
+    if method in _EMBED:
+        # The route's template: a model in the URL must not become a label.
+        version = request.url.path.split("/", 2)[1]
+        endpoint = f"/{version}/models/{{model}}:{method}"
+        embedded: Response = await request.app.state.media.gemini_embeddings(
+            request, model, _EMBED[method], endpoint
+        )
+        return embedded
     codec = GeminiCodec(
-        model.removeprefix("models/"),
-        _ACTIONS[action],
-        sse=request.query_params.get("alt") == "sse",
+        model, _CHAT[method], sse=request.query_params.get("alt") == "sse"
     )
     response: Response = await request.app.state.chat.handle(request, codec)
     return response
+
+
+async def _count_tokens(request: Request, model: str) -> Response:
+    state = request.app.state
+    caller = state.chat.authenticate(request)
+    # An unknown model is a 404 before anything about the body, as at Gemini.
+    state.routes.resolve(model)
+    caller.check_model(model)
+    raw = await read_body(request, state.settings.max_body_bytes)
+    hub = count_request_to_hub(parse_json_object(raw), model=model)
+    return _json({"totalTokens": estimate_tokens(hub)}, {TOKEN_COUNT_HEADER: "local"})
+
+
+def _model_name(model: str) -> str:
+    # The route holds ``models/`` already; a client that repeated it in the
+    # model (``models/models/x``) still means ``x``.
+    return model.removeprefix("models/")
+
+
+def _json(body: object, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), media_type="application/json", headers=headers)
