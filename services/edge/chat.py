@@ -108,13 +108,16 @@ class ChatPipeline:
         request: Request,
         codec: Codec,
         model_rewrite: Callable[[str], str] | None = None,
+        endpoint: str | None = None,
     ) -> Response:
         """Serves one chat request of any client format.
 
         ``model_rewrite`` maps the client's model string before resolution
         (the dedicated ``/v1/providers/{provider}/...`` routes use it).
+        ``endpoint`` names the route in metrics and usage events when its
+        path holds the model (Gemini's), which must not become a label.
         """
-        exchange = Exchange(new_request_id(), request.scope["path"], codec)
+        exchange = Exchange(new_request_id(), endpoint or request.scope["path"], codec)
         request.state.exchange = exchange
         if telemetry.enabled():
             # FastAPI opens the request's server span (from its traceparent).

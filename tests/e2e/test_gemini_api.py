@@ -146,6 +146,18 @@ def test_function_calling(client_for: Any, version: str | None, model: str) -> N
     assert [(c.name, c.args) for c in calls] == [("lookup", {"query": "the weather"})]
 
 
+def test_metrics_name_the_route_not_the_model(
+    client_for: Any, gemini_stack: Stack
+) -> None:
+    for version in (None, "v1beta"):
+        client_for(version).models.generate_content(model=CHAT, contents="hi")
+    metrics = httpx.get(gemini_stack.edge_url + "/metrics").text
+    for path in ("/v1", "/v1beta"):
+        assert f'endpoint="{path}/models/{{model}}:generateContent"' in metrics
+        # A label per model a client names would grow without bound.
+        assert f'endpoint="{path}/models/demo' not in metrics
+
+
 # --- countTokens --------------------------------------------------------------
 
 

@@ -120,10 +120,10 @@ async def call_model(request: Request, model_action: str) -> Response:
         )
     if method == _COUNT:
         return await _count_tokens(request, model)
+    # The route's template: a model in the URL must not become a label.
+    version = request.url.path.split("/", 2)[1]
+    endpoint = f"/{version}/models/{{model}}:{method}"
     if method in _EMBED:
-        # The route's template: a model in the URL must not become a label.
-        version = request.url.path.split("/", 2)[1]
-        endpoint = f"/{version}/models/{{model}}:{method}"
         embedded: Response = await request.app.state.media.gemini_embeddings(
             request, model, _EMBED[method], endpoint
         )
@@ -131,7 +131,9 @@ async def call_model(request: Request, model_action: str) -> Response:
     codec = GeminiCodec(
         model, _CHAT[method], sse=request.query_params.get("alt") == "sse"
     )
-    response: Response = await request.app.state.chat.handle(request, codec)
+    response: Response = await request.app.state.chat.handle(
+        request, codec, endpoint=endpoint
+    )
     return response
 
 
