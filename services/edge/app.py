@@ -157,6 +157,10 @@ def create_server_app(settings: EdgeSettings) -> HotPaths:
         ("POST", "/v1/responses"): responses_api.responses,
         ("POST", "/api/chat"): ollama_api.chat,
         ("POST", "/v1/api/chat"): ollama_api.chat,
+        ("POST", "/api/generate"): ollama_api.generate,
+        ("POST", "/v1/api/generate"): ollama_api.generate,
+        ("POST", "/api/embed"): ollama_api.embed,
+        ("POST", "/v1/api/embed"): ollama_api.embed,
         ("POST", "/v1/embeddings"): media_api.embeddings,
     }
     return HotPaths(create_app(settings), hot, _gateway_error, _unexpected_error)  # type: ignore[arg-type]
@@ -167,8 +171,8 @@ _FORMAT_BY_PATH = (
     ("/v1/messages", WireFormat.ANTHROPIC),
     ("/v1/responses", WireFormat.RESPONSES),
     ("/v1/api/", WireFormat.OLLAMA),
-    ("/api/chat", WireFormat.OLLAMA),
-    ("/api/tags", WireFormat.OLLAMA),
+    # Ollama's own paths; the rest of /api/* is admin's management API.
+    *((path, WireFormat.OLLAMA) for path in ollama_api.PATHS),
 )
 
 

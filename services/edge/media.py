@@ -25,11 +25,12 @@ from omniroute.errors import BadRequest, GatewayError, PayloadTooLarge
 from omniroute.runtime import telemetry
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.gemini import embeddings as gemini_embeddings
+from omniroute.wire.ollama import embed as ollama_embed
 from services.edge.admission import Admission
 from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
 from services.edge.chat import ChatPipeline
-from services.edge.codecs import OPENAI_CHAT, ClientCodec, Codec
+from services.edge.codecs import OLLAMA, OPENAI_CHAT, ClientCodec, Codec
 from services.edge.dispatcher import Dispatcher
 from services.edge.exchange import Exchange, Recorder, collect_answer, new_request_id
 from services.edge.planner import Planner
@@ -38,6 +39,7 @@ from services.edge.routing_client import RoutingTableWatcher
 ModelRewrite = Callable[[str], str] | None
 AnswerShape = Callable[[bytes], bytes]
 _FORMATS = ", ".join(f.name for f in SUPPORTED)
+_NO_EMBEDDINGS = b'{"object":"list","data":[]}'
 # Only its format is read: errors and the usage event name the client's format.
 _GEMINI = ClientCodec(WireFormat.GEMINI)
 
@@ -107,6 +109,31 @@ class MediaPipeline:
         return await self._serve(
             request, "embeddings", parse, None, _GEMINI, answer, endpoint
         )
+
+    async def ollama_embeddings(self, request: Request, legacy: bool) -> Response:
+        """Ollama ``/api/embed`` or (``legacy``) ``/api/embeddings``, asked of
+        the provider as OpenAI embeddings and answered in Ollama's shape."""
+        started_ns = time.perf_counter_ns()
+        model = ""
+
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            nonlocal model
+            body = await self._json(request)
+            openai_body = ollama_embed.request_to_openai(body, legacy=legacy)
+            model = openai_body["model"]
+            return openai_body
+
+        def answer(raw: bytes) -> bytes:
+            vectors = orjson.loads(raw)
+            if legacy:
+                return orjson.dumps(ollama_embed.embeddings_response(vectors))
+            # Ollama's total_duration: nanoseconds, here the whole exchange.
+            total_ns = time.perf_counter_ns() - started_ns
+            return orjson.dumps(
+                ollama_embed.embed_response(vectors, model=model, total_ns=total_ns)
+            )
+
+        return await self._serve(request, "embeddings", parse, None, OLLAMA, answer)
 
     async def images(self, request: Request, rewrite: ModelRewrite = None) -> Response:
         """``POST /v1/images/generations``."""
@@ -221,6 +248,15 @@ class MediaPipeline:
         exchange.requested_model = model
         table, route = self._routes.resolve(model)
         caller.check_model(model)
+        if operation == "embeddings" and body.get("input") == []:
+            # Nothing to embed: Ollama's "load the model" call (the OpenAI
+            # route refuses an empty input before this). No provider is asked.
+            self._recorder.record(exchange, 200)
+            return Response(
+                _NO_EMBEDDINGS if shape is None else shape(_NO_EMBEDDINGS),
+                media_type="application/json",
+                headers=exchange.headers(),
+            )
         exchange.ticket = await self._admission.admit(
             caller.key_id, caller.rpm_limit, caller.tpm_limit, 0.0
         )
