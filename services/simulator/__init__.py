@@ -24,7 +24,8 @@ Deterministic answers (``answers.py`` holds the code):
 * A model whose name contains ``long`` (``sim-long``) appends
   ``" lorem1 … lorem200"``; ``sim:long=N`` inside ``M`` appends ``N`` words.
 * Tools offered and ``M`` contains ``call <tool>`` (or the tool choice forces
-  one): a call to that tool with arguments ``{"query": "<rest of M>"}``
+  one): a call to that tool with arguments ``{"query": "<rest of M>"}``, or
+  the JSON object the rest of ``M`` starts with (``call Bash {"command": "ls"}``)
   (``json.dumps`` default separators), stop reason "tool use" in the format's
   words. A conversation ending in tool results: ``"Tool said: <results>"``.
 * A model whose name contains ``think`` first reasons ``"Thinking about: " + M``

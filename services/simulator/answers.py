@@ -13,7 +13,10 @@ conversation. The rules (also in the package docstring):
   ``M`` contains ``call <tool_name>`` for an offered tool, or the tool choice
   forces a tool, the answer is a call to that tool with the arguments
   ``{"query": "<M after 'call <tool_name>', stripped>"}`` (the whole ``M``
-  when the tool was forced without the phrase).
+  when the tool was forced without the phrase). When the rest of ``M``
+  starts with a JSON object (``call Bash {"command": "echo hi"}``), that
+  object is the arguments instead (whatever follows it is ignored), so a
+  real client's tool gets arguments of its own shape.
 * Tool result: when the conversation ends with tool results, the reply is
   ``"Tool said: " + <their texts joined by one space>``.
 * Thinking: when the model name contains ``think``, a reasoning part
@@ -210,5 +213,20 @@ def _tool_call(prompt: Prompt, message: str) -> ToolCall | None:
 
 
 def make_tool_call(name: str, query: str) -> ToolCall:
-    arguments = json.dumps({"query": query}, ensure_ascii=False)
+    """A call to ``name``: the JSON object ``query`` starts with as its
+    arguments, else ``{"query": query}``."""
+    given = _leading_object(query)
+    arguments = json.dumps(
+        {"query": query} if given is None else given, ensure_ascii=False
+    )
     return ToolCall(name, arguments, chunks(arguments))
+
+
+def _leading_object(text: str) -> dict[str, object] | None:
+    if not text.startswith("{"):
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None

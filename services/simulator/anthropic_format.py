@@ -55,8 +55,13 @@ def parse_prompt(body: dict[str, Any]) -> Prompt:
     )
 
 
+_ROLES = {"assistant": Role.ASSISTANT, "system": Role.SYSTEM}
+
+
 def _turn(message: dict[str, Any]) -> Turn:
-    role = Role.ASSISTANT if message.get("role") == "assistant" else Role.USER
+    # Claude Code sends role "system" entries inside messages[] (after the
+    # user turn); they are instructions, never the text to echo.
+    role = _ROLES.get(str(message.get("role")), Role.USER)
     content = message.get("content")
     if isinstance(content, list):
         results = [

@@ -89,3 +89,19 @@ def test_thinking_comes_first_and_counts() -> None:
     assert answer.reasoning_text == "Thinking about: hi"
     assert answer.reasoning_tokens == 3
     assert answer.completion_tokens == 3 + 2
+
+
+def test_a_json_object_after_the_phrase_is_the_arguments() -> None:
+    text = 'please call Bash {"command": "echo hi", "timeout": 5} and then stop'
+    answer = build_answer(_prompt(text, tools=("Bash",)))
+    assert answer.tool_call is not None
+    assert answer.tool_call.input == {"command": "echo hi", "timeout": 5}
+    assert answer.tool_call.arguments == '{"command": "echo hi", "timeout": 5}'
+    assert "".join(answer.tool_call.pieces) == answer.tool_call.arguments
+
+
+def test_text_that_is_not_a_json_object_stays_the_query() -> None:
+    for rest in ('{"command": "unterminated', "[1, 2]", "{not json}"):
+        answer = build_answer(_prompt(f"call Bash {rest}", tools=("Bash",)))
+        assert answer.tool_call is not None
+        assert answer.tool_call.input == {"query": rest}

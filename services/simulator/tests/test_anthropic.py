@@ -10,6 +10,8 @@ import orjson
 import pytest
 
 from omniroute.wire.sse import SSEDecoder
+from services.simulator.answers import Role, build_answer
+from services.simulator.anthropic_format import parse_prompt
 
 TOOLS = [{"name": "lookup", "input_schema": {"type": "object"}}]
 
@@ -138,3 +140,18 @@ def test_errors_in_anthropic_shape(
         client.messages.create(model="m", max_tokens=10, messages="nope")
     assert caught.value.body["type"] == "error"
     assert caught.value.body["error"]["type"] == "invalid_request_error"
+
+
+def test_system_entries_in_messages_are_instructions_not_the_prompt() -> None:
+    # Claude Code sends {"role": "system"} entries after the user's turn.
+    body = {
+        "model": "m",
+        "max_tokens": 100,
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "hello there"}]},
+            {"role": "system", "content": [{"type": "text", "text": "# Env"}]},
+        ],
+    }
+    prompt = parse_prompt(body)
+    assert [turn.role for turn in prompt.turns] == [Role.USER, Role.SYSTEM]
+    assert build_answer(prompt).content == "Echo: hello there"
