@@ -12,13 +12,14 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from omniroute.errors import GatewayError, NotFound
+from omniroute.errors import GatewayError, NotFound, error_for_status
 from omniroute.resilience.profiles import Resilience
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.runtime.snapshot import SnapshotFollower
 from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
+from services.edge.access_log import AccessLog
 from services.edge.admin_proxy import AdminProxy
 from services.edge.admission import Admission
 from services.edge.auth import KeyRing
@@ -29,6 +30,7 @@ from services.edge.conversations import Conversations
 from services.edge.dispatcher import Dispatcher
 from services.edge.exchange import Recorder, new_request_id
 from services.edge.hot_paths import Handler, HotPaths
+from services.edge.key_path import KeyInPath
 from services.edge.media import MediaPipeline
 from services.edge.planner import Planner
 from services.edge.routes import (
@@ -134,6 +136,7 @@ def create_app(settings: EdgeSettings) -> FastAPI:
     app.add_exception_handler(GatewayError, _gateway_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_exception_handler(404, _not_found)
+    app.add_exception_handler(405, _method_not_allowed)
     for module in (
         openai_api,
         anthropic_api,
@@ -149,8 +152,10 @@ def create_app(settings: EdgeSettings) -> FastAPI:
     return app
 
 
-def create_server_app(settings: EdgeSettings) -> HotPaths:
-    """The ASGI app uvicorn serves: the hot endpoints first, then FastAPI."""
+def create_server_app(settings: EdgeSettings) -> KeyInPath:
+    """The ASGI app uvicorn serves: a key-scoped path becomes a plain path
+    with its key, every request gets its access line, then the hot endpoints
+    are served directly and everything else by FastAPI."""
     hot: dict[tuple[str, str], Handler] = {
         ("POST", "/v1/chat/completions"): openai_api.chat_completions,
         ("POST", "/v1/messages"): anthropic_api.messages,
@@ -163,7 +168,8 @@ def create_server_app(settings: EdgeSettings) -> HotPaths:
         ("POST", "/v1/api/embed"): ollama_api.embed,
         ("POST", "/v1/embeddings"): media_api.embeddings,
     }
-    return HotPaths(create_app(settings), hot, _gateway_error, _unexpected_error)  # type: ignore[arg-type]
+    hot_paths = HotPaths(create_app(settings), hot, _gateway_error, _unexpected_error)  # type: ignore[arg-type]
+    return KeyInPath(AccessLog(hot_paths))
 
 
 _FORMAT_BY_PATH = (
@@ -171,8 +177,6 @@ _FORMAT_BY_PATH = (
     ("/v1/messages", WireFormat.ANTHROPIC),
     ("/v1/responses", WireFormat.RESPONSES),
     ("/v1/api/", WireFormat.OLLAMA),
-    # Ollama's own paths; the rest of /api/* is admin's management API.
-    *((path, WireFormat.OLLAMA) for path in ollama_api.PATHS),
 )
 
 
@@ -187,6 +191,9 @@ def _client_format(request: Request) -> WireFormat:
     path = request.url.path
     if path.startswith("/v1/models/") and ":" in path.rsplit("/", 1)[-1]:
         return WireFormat.GEMINI  # Gemini's /v1/models/{model}:{method}
+    if ollama_api.is_ollama_path(path):
+        # Ollama's own paths; the rest of /api/* is admin's management API.
+        return WireFormat.OLLAMA
     for prefix, fmt in _FORMAT_BY_PATH:
         if path.startswith(prefix):
             return fmt
@@ -218,6 +225,16 @@ async def _not_found(request: Request, exc: Exception) -> Response:
             f"no such endpoint: {request.method} {request.url.path}", code="not_found"
         ),
     )
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    err = error_for_status(
+        405,
+        f"{request.method} is not allowed on {request.url.path}",
+        code="method_not_allowed",
+    )
+    err.type = "invalid_request_error"
+    return _render(request, err)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -282,3 +282,38 @@ def _try_message(client: anthropic.Anthropic, model: str) -> str:
     except anthropic.NotFoundError:
         return ""  # the new provider is not in the edge's table yet
     return str(answer.content[0].text)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("path", "shape"),
+    [
+        ("/v1/chat/completions", lambda b: b["error"]["code"]),
+        ("/v1/messages", lambda b: b["type"] == "error" and b["error"]["type"]),
+        ("/api/chat", lambda b: isinstance(b["error"], str)),
+        (
+            "/v1beta/models/gemini-2.5-flash:generateContent",
+            lambda b: b["error"]["status"],
+        ),
+    ],
+)
+def test_a_wrong_method_is_a_405_in_the_clients_shape(
+    text_stack: Stack, path: str, shape: Any
+) -> None:
+    with httpx.Client(base_url=text_stack.edge_url) as http:
+        response = http.put(path, headers={"x-api-key": text_stack.api_key})
+    assert response.status_code == 405
+    assert shape(response.json()), response.text
+
+
+@pytest.mark.parametrize("path", ["/api/pull", "/v1/api/delete", "/api/blobs/sha256:0"])
+def test_ollama_model_management_is_refused_in_ollamas_shape(
+    text_stack: Stack, path: str
+) -> None:
+    with httpx.Client(base_url=text_stack.edge_url) as http:
+        response = http.post(
+            path,
+            headers={"Authorization": f"Bearer {text_stack.api_key}"},
+            json={"model": "llama3.2"},
+        )
+    assert response.status_code == 501
+    assert "not available through the OmniRoute gateway" in response.json()["error"]

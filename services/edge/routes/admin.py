@@ -6,12 +6,22 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from omniroute.errors import error_for_status
+from services.edge.routes.ollama_api import is_ollama_path
+
 router = APIRouter()
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 @router.api_route("/api/{path:path}", methods=_METHODS, include_in_schema=False)
 async def management_api(request: Request, path: str) -> Response:
+    if is_ollama_path(request.url.path):
+        # An Ollama path with another method: it is not management's.
+        raise error_for_status(
+            405,
+            f"{request.method} is not allowed on {request.url.path}",
+            code="method_not_allowed",
+        )
     response: Response = await request.app.state.proxy.forward(request)
     return response
 

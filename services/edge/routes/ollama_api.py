@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from omniroute.errors import BadRequest, NotFound
+from omniroute.errors import BadRequest, NotFound, NotSupported
 from omniroute.router.v1 import router_pb2
 from omniroute.wire.ollama import models as catalog
 from omniroute.wire.validation import optional_str
@@ -180,3 +180,42 @@ def _find(request: Request, name: str) -> catalog.CatalogModel:
 
 def _json(body: object) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+def is_ollama_path(path: str) -> bool:
+    """Whether ``path`` is one of Ollama's (errors there are Ollama-shaped)."""
+    path = path.removeprefix("/v1")
+    return path.startswith(PATHS) or path.startswith(_MODEL_MANAGEMENT)
+
+
+# Ollama's model management. A gateway serves its providers' models, so
+# these are refused here, in Ollama's shape, instead of reaching the
+# management API's /api/* (where they would be an OpenAI-shaped 404).
+_MODEL_MANAGEMENT = (
+    "/api/pull",
+    "/api/push",
+    "/api/create",
+    "/api/copy",
+    "/api/delete",
+    "/api/blobs/",
+)
+
+
+async def model_management(request: Request) -> Response:
+    """Pulling, pushing, creating, copying and deleting models: not offered."""
+    raise NotSupported(
+        f"{request.url.path.removeprefix('/v1')} is not available through the "
+        "OmniRoute gateway: it serves the models of its providers; add or "
+        "change models in the dashboard or the management API",
+        code="not_supported",
+    )
+
+
+for _path in _MODEL_MANAGEMENT:
+    for _prefix in ("", "/v1"):
+        router.add_api_route(
+            _prefix + (_path + "{digest}" if _path.endswith("/") else _path),
+            model_management,
+            methods=["POST", "DELETE", "HEAD", "GET"],
+            include_in_schema=False,
+        )
