@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.clients.harness import Finished, Gateway, Scripts, client_env, run_process
@@ -39,25 +40,31 @@ def llm(clients: Clients, gateway: Gateway, home: Path) -> Llm:
     return run
 
 
-def ollama_model(llm: Llm) -> str:
+def ollama_model(llm: Llm, gateway: Gateway) -> str:
     """The id llm-ollama gave the gateway's ``llama3.2`` (from /api/tags)."""
     listed = re.findall(r"^Ollama: (\S+)", llm("models").stdout, re.M)
     matches = [name for name in listed if re.search(r"[/:]llama3\.2(:|$)", name)]
-    assert matches, f"llm-ollama lists no llama3.2 of the gateway: {listed}"
+    if not matches:
+        # llm-ollama drops a failed model listing without a word; show why.
+        tags = httpx.get(f"{gateway.url}/key/{gateway.key}/api/tags", timeout=10)
+        pytest.fail(
+            f"llm-ollama lists no llama3.2 of the gateway ({listed}); "
+            f"GET <edge>/key/<key>/api/tags: {tags.status_code} {tags.text[:300]}"
+        )
     return str(matches[0])
 
 
-def test_models_lists_the_gateway_models(llm: Llm) -> None:
-    assert ollama_model(llm).startswith("ollama/")
+def test_models_lists_the_gateway_models(llm: Llm, gateway: Gateway) -> None:
+    assert ollama_model(llm, gateway).startswith("ollama/")
 
 
-def test_prompt(llm: Llm) -> None:
-    model = ollama_model(llm)
+def test_prompt(llm: Llm, gateway: Gateway) -> None:
+    model = ollama_model(llm, gateway)
     assert llm("-m", model, "hello llm").stdout.strip() == "Echo: hello llm"
 
 
 def test_streamed_prompt(llm: Llm, scripts: Scripts, gateway: Gateway) -> None:
-    model = ollama_model(llm)
+    model = ollama_model(llm, gateway)
     answer = scripts.python_script(
         "llm_client",
         "stream",
@@ -69,8 +76,8 @@ def test_streamed_prompt(llm: Llm, scripts: Scripts, gateway: Gateway) -> None:
     assert answer["text"] == "Echo: hello llm stream"
 
 
-def test_tool_round_trip(llm: Llm) -> None:
-    model = ollama_model(llm)
+def test_tool_round_trip(llm: Llm, gateway: Gateway) -> None:
+    model = ollama_model(llm, gateway)
     finished = llm(
         "-m", model, "--functions", LOOKUP, "--td", "please call lookup the moon"
     )
