@@ -3,7 +3,7 @@
 The real google-genai client talks to the running stack: generation (plain,
 streamed, with a function call), token counts, embeddings and the model
 list/get, under both API versions. The ``demo`` provider is OpenAI-format
-(the hub path); ``simgem`` is the simulator's Gemini API, so the same
+(the hub path); ``demo-gemini`` is the simulator's Gemini API, so the same
 format passes through untouched. Raw HTTP checks the rest: OpenAI clients
 still get OpenAI's ``/v1/models``, and every Gemini path errs in Gemini's
 shape.
@@ -27,12 +27,12 @@ from omniroute.wire.gemini.count import count_request_to_hub
 from services.edge.token_count import estimate_tokens
 from services.simulator.media import embedding_vector
 from tests.conftest import start_stack
-from tests.helpers import admin_client, poll_until
 
 pytestmark = pytest.mark.e2e
 
 CHAT = "demo/gpt-4o-mini"
-GEMINI = "simgem/simgem-model"
+# The demo's Gemini-format provider (the simulator's own Gemini API).
+GEMINI = "demo-gemini/gemini-2.5-flash"
 EMBED = "demo/text-embedding-3-small"
 # None: google-genai's default API version, v1.
 VERSIONS = pytest.mark.parametrize("version", [None, "v1beta"], ids=["v1", "v1beta"])
@@ -51,20 +51,6 @@ LOOKUP = gtypes.FunctionDeclaration(
 def gemini_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack = start_stack(tmp_path_factory.mktemp("gemini"))
     try:
-        with admin_client(stack.edge_url, stack.admin_key) as admin:
-            response = admin.post(
-                "/api/providers",
-                json={
-                    "id": "simgem",
-                    "kind": "gemini",
-                    "base_url": stack.simulator_url + "/v1beta",
-                    "api_key": "sk-simgem",
-                    "models": ["simgem-model"],
-                },
-            )
-            assert response.status_code == 201, response.text
-        with httpx.Client(base_url=stack.edge_url, headers=_bearer(stack)) as http:
-            poll_until(lambda: GEMINI in http.get("/v1/models").text)
         yield stack
     finally:
         stack.stop()
@@ -112,7 +98,7 @@ def test_generate_content(client_for: Any, version: str | None, model: str) -> N
     assert response.usage_metadata.prompt_token_count > 0
     if model == GEMINI:
         # Passed through: the simulator's own body, which names its model bare.
-        assert response.model_version == "simgem-model"
+        assert response.model_version == "gemini-2.5-flash"
     else:
         assert response.model_version == model.removeprefix("models/")
 

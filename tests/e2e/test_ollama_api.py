@@ -17,7 +17,7 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import Simulator, admin_client, poll_until
+from tests.helpers import Simulator
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,8 @@ CHAT = "demo/gpt-4o-mini"
 EMBEDDING = "demo/text-embedding-3-small"
 # What the demo provider serves besides chat (services/admin/bootstrap.py).
 NOT_CHAT = {EMBEDDING, "demo/gpt-image-1", "demo/dall-e-3", "demo/whisper-1"}
-OLLAMA_PROVIDER = "simoll/simoll-model"  # a provider speaking Ollama itself
+# The demo's provider speaking Ollama itself.
+OLLAMA_PROVIDER = "demo-ollama/llama3.2"
 LOOKUP = {
     "type": "function",
     "function": {
@@ -44,28 +45,6 @@ LOOKUP = {
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("ollama-api"))
     try:
-        with admin_client(running.edge_url, running.admin_key) as admin:
-            response = admin.post(
-                "/api/providers",
-                json={
-                    "id": "simoll",
-                    "kind": "ollama",
-                    "base_url": running.simulator_url,
-                    "api_key": "sk-simoll",
-                    "models": ["simoll-model"],
-                },
-            )
-            assert response.status_code == 201, response.text
-        with httpx.Client(base_url=running.edge_url) as http:
-            poll_until(
-                lambda: (
-                    OLLAMA_PROVIDER
-                    in http.get(
-                        "/v1/models",
-                        headers={"Authorization": f"Bearer {running.api_key}"},
-                    ).text
-                )
-            )
         yield running
     finally:
         running.stop()
