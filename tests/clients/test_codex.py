@@ -48,7 +48,10 @@ def codex(clients: Clients, gateway: Gateway, home: Path, *args: str) -> list[An
     )
     events = finished.json_lines()
     failed = [e for e in events if e.get("type") in ("turn.failed", "error")]
-    assert finished.returncode == 0 and not failed, finished.describe()
+    assert finished.returncode == 0 and not failed, (
+        f"Codex reported: {[e.get('message') or e.get('error') for e in failed]}\n"
+        f"{finished.describe()}"
+    )
     assert events and events[-1]["type"] == "turn.completed", finished.describe()
     return events
 

@@ -18,7 +18,7 @@ export async function main(scenarios) {
       JSON.stringify({
         ok: false,
         error: String(error?.message ?? error),
-        status: error?.status ?? error?.statusCode ?? null,
+        status: error?.status ?? error?.statusCode ?? error?.status_code ?? null,
         body: error?.responseBody ?? error?.error ?? null,
       }) + "\n",
     );
