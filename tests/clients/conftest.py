@@ -47,9 +47,10 @@ def clients(pytestconfig: pytest.Config) -> Clients:
     return installed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    """One stack for the whole suite, as ``make run`` starts it."""
+    """One stack for the whole suite, as ``make run`` starts it (stopped when
+    the suite's last test is done, not at the end of ``make test``)."""
     with pytest.MonkeyPatch.context() as patch:
         # The stack reads the environment when it starts: with a provider key
         # there, it would register that provider instead of the demo ones.
