@@ -22,22 +22,20 @@ from omniroute.cache.v1 import cache_pb2
 from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError
-from omniroute.netaddr import client_address, parse_networks
 from omniroute.routing.plan import first_target
 from omniroute.runtime import telemetry
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.responses.response import response_id
 from services.edge import metrics
-from services.edge.admission import Admission
-from services.edge.auth import Caller, KeyRing
-from services.edge.backlog import BacklogMonitor
+from services.edge.auth import Caller
 from services.edge.body import parse_json_object, read_body
 from services.edge.cache_client import CacheClient
 from services.edge.cache_policy import CachePolicy
 from services.edge.codecs import Codec, LocalAnswer
 from services.edge.conversations import Conversations, Turn
-from services.edge.dispatcher import Dispatcher, ReplyStream
+from services.edge.dispatch_path import DispatchPath
+from services.edge.dispatcher import ReplyStream
 from services.edge.exchange import (
     Exchange,
     Recorder,
@@ -46,7 +44,7 @@ from services.edge.exchange import (
     new_request_id,
     session_id,
 )
-from services.edge.planner import Planner
+from services.edge.gate import caller_of
 from services.edge.progress import HEADER as PROGRESS_HEADER
 from services.edge.progress import INTERVAL_S, ProgressTicker
 from services.edge.relay import relay
@@ -63,45 +61,25 @@ class ChatPipeline:
     def __init__(
         self,
         settings: EdgeSettings,
-        keys: KeyRing,
         routes: RoutingTableWatcher,
         cache: CacheClient,
-        dispatcher: Dispatcher,
-        planner: Planner,
-        backlog: BacklogMonitor,
+        path: DispatchPath,
         recorder: Recorder,
-        admission: Admission,
         conversations: Conversations,
     ) -> None:
         self.settings = settings
-        self._admission = admission
-        self._conversations = conversations
-        self._trusted = parse_networks(
-            p.strip() for p in settings.trusted_proxies.split(",") if p.strip()
-        )
-        self.gateway_settings = config_pb2.GatewaySettings()
-        self._keys = keys
         self._routes = routes
         self._cache = cache
-        self._dispatcher = dispatcher
-        self._planner = planner
-        self._backlog = backlog
+        self._path = path
         self._recorder = recorder
+        self._conversations = conversations
+        self.gateway_settings = config_pb2.GatewaySettings()
         self.cache_policy = CachePolicy()
 
     def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
         """Follows the gateway settings of each new snapshot."""
         self.cache_policy = CachePolicy.from_settings(snapshot.settings)
         self.gateway_settings = snapshot.settings
-
-    def client_address(self, request: Request) -> str:
-        peer = request.client.host if request.client is not None else ""
-        return client_address(
-            peer, request.headers.getlist("x-forwarded-for"), self._trusted
-        )
-
-    def authenticate(self, request: Request) -> Caller:
-        return self._keys.authenticate(request)
 
     async def handle(
         self,
@@ -120,7 +98,7 @@ class ChatPipeline:
         exchange = Exchange(new_request_id(), endpoint or request.scope["path"], codec)
         request.state.exchange = exchange
         if telemetry.enabled():
-            # FastAPI opens the request's server span (from its traceparent).
+            # The request's server span is open (request_span.py).
             telemetry.annotate({"omniroute.request_id": exchange.request_id})
             exchange.trace = telemetry.to_message()
         try:
@@ -136,9 +114,7 @@ class ChatPipeline:
         exchange: Exchange,
         model_rewrite: Callable[[str], str] | None,
     ) -> Response:
-        caller = self.authenticate(request)
-        self._admission.check_address(self.client_address(request))
-        exchange.caller = caller
+        caller = exchange.caller = caller_of(request)
         raw = received = await read_body(request, self.settings.max_body_bytes)
         client_body = parse_json_object(raw)
         local = exchange.codec.local_answer(client_body)
@@ -166,7 +142,6 @@ class ChatPipeline:
         exchange.requested_model = str(hub["model"])
         exchange.stream = bool(hub.get("stream"))
         exchange.session_id = session_id(request)
-        caller.check_model(exchange.requested_model)
         # Keyed by what the client sent: ``raw`` may have been dropped above.
         idempotency = idempotency_key(request, received)
         if idempotency and not exchange.stream:
@@ -202,16 +177,11 @@ class ChatPipeline:
         raw: bytes,
         turn: Turn | None,
     ) -> Response:
-        table, route = self._routes.resolve(exchange.requested_model)
-        if telemetry.enabled():
-            await self._routes.confirm(exchange.requested_model, route)
+        resolved = self._path.resolve(exchange, exchange.requested_model)
+        route = resolved.route
+        first = first_target(resolved.table, route)
+        await self._path.admit(exchange, self._recorder.estimate(first, hub))
         assert exchange.caller is not None
-        exchange.ticket = await self._admission.admit(
-            exchange.caller.key_id,
-            exchange.caller.rpm_limit,
-            exchange.caller.tpm_limit,
-            self._recorder.estimate(first_target(table, route), hub),
-        )
         scope = exchange.caller.key_id
         hub_bytes = orjson.dumps(hub)
         policy = self.cache_policy
@@ -222,25 +192,17 @@ class ChatPipeline:
             metrics.CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
             if cached is not None:
                 return await self._cached(exchange, hub, cached, turn)
-        self._backlog.admit()
-        plan = await self._planner.plan(table, route)
         is_openai = exchange.codec.format is WireFormat.OPENAI_CHAT
-        replies = await self._dispatcher.submit(
+        replies = await self._path.submit(
+            exchange,
+            resolved,
             dispatch_pb2.Dispatch(
-                request_id=exchange.request_id,
-                plan=plan,
                 client_format=exchange.codec.format.to_proto(),
                 body=hub_bytes,
                 client_body=b"" if is_openai or not raw else raw,
+                client_body_forwardable=not is_openai and bool(raw),
                 stream=exchange.stream,
-                deadline_unix_ms=int(
-                    (time.time() + self.settings.request_timeout_s) * 1000
-                ),
-                api_key_id=scope,
-                session_id=exchange.session_id,
-                requested_model=exchange.requested_model,
-                trace=telemetry.to_message() if telemetry.enabled() else None,
-            )
+            ),
         )
 
         def store(answered: Exchange, answer: bytes | None) -> None:
@@ -368,9 +330,7 @@ class ChatPipeline:
         """An answer the codec gives itself (Ollama's "load the model" calls):
         the key must be allowed the model and the model must exist, as for
         any request, but nothing is dispatched and nothing is spent."""
-        exchange.requested_model = local.model
-        caller.check_model(local.model)
-        self._routes.resolve(local.model)
+        self._path.resolve(exchange, local.model)
         self._recorder.record(exchange, 200)
         return Response(
             local.body, media_type="application/json", headers=exchange.headers()

@@ -10,30 +10,36 @@ goes through FastAPI as usual.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from omniroute.errors import GatewayError
-from omniroute.runtime import telemetry
 
 Handler = Callable[[Request], Awaitable[Response]]
 ErrorRenderer = Callable[[Request, Exception], Awaitable[Response]]
 
 
 class HotPaths:
+    """``hot`` names the (method, path) pairs served directly; their handlers
+    are the endpoints of the app's ``routes`` for them, so a route is
+    declared once, in its router."""
+
     def __init__(
         self,
         app: FastAPI,
-        routes: dict[tuple[str, str], Handler],
+        routes: Iterable[BaseRoute],
+        hot: Iterable[tuple[str, str]],
         on_gateway_error: ErrorRenderer,
         on_unexpected_error: ErrorRenderer,
     ) -> None:
         self.app = app
-        self._routes = routes
+        self._routes = _endpoints(routes, set(hot))
         self._on_gateway_error = on_gateway_error
         self._on_unexpected_error = on_unexpected_error
 
@@ -41,8 +47,7 @@ class HotPaths:
         handler = None
         if scope["type"] == "http":
             handler = self._routes.get((scope["method"], scope["path"]))
-        if handler is None or telemetry.enabled():
-            # Traced processes keep the framework's request spans.
+        if handler is None:
             await self.app(scope, receive, send)
             return
         scope["app"] = self.app
@@ -54,3 +59,18 @@ class HotPaths:
         except Exception as exc:  # rendered, never a stack trace to the client
             response = await self._on_unexpected_error(request, exc)
         await response(scope, receive, send)
+
+
+def _endpoints(
+    routes: Iterable[BaseRoute], hot: set[tuple[str, str]]
+) -> dict[tuple[str, str], Handler]:
+    found: dict[tuple[str, str], Handler] = {}
+    for route in routes:
+        if isinstance(route, APIRoute):
+            for method in route.methods or ():
+                if (method, route.path) in hot:
+                    found[(method, route.path)] = route.endpoint
+    missing = hot - set(found)
+    if missing:
+        raise ValueError(f"hot paths with no route: {sorted(missing)}")
+    return found

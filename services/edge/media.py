@@ -26,15 +26,12 @@ from omniroute.runtime import telemetry
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.gemini import embeddings as gemini_embeddings
 from omniroute.wire.ollama import embed as ollama_embed
-from services.edge.admission import Admission
-from services.edge.backlog import BacklogMonitor
 from services.edge.body import parse_json_object, read_body
-from services.edge.chat import ChatPipeline
 from services.edge.codecs import OLLAMA, OPENAI_CHAT, ClientCodec, Codec
-from services.edge.dispatcher import Dispatcher
+from services.edge.dispatch_path import DispatchPath
 from services.edge.exchange import Exchange, Recorder, collect_answer, new_request_id
-from services.edge.planner import Planner
-from services.edge.routing_client import RoutingTableWatcher
+from services.edge.gate import caller_of
+from services.edge.settings import EdgeSettings
 
 ModelRewrite = Callable[[str], str] | None
 AnswerShape = Callable[[bytes], bytes]
@@ -46,23 +43,10 @@ _GEMINI = ClientCodec(WireFormat.GEMINI)
 
 class MediaPipeline:
     def __init__(
-        self,
-        chat: ChatPipeline,
-        routes: RoutingTableWatcher,
-        dispatcher: Dispatcher,
-        planner: Planner,
-        backlog: BacklogMonitor,
-        recorder: Recorder,
-        admission: Admission,
+        self, settings: EdgeSettings, path: DispatchPath, recorder: Recorder
     ) -> None:
-        # Authentication, settings and client addresses are the chat pipeline's.
-        self._chat = chat
-        self._settings = chat.settings
-        self._admission = admission
-        self._routes = routes
-        self._dispatcher = dispatcher
-        self._planner = planner
-        self._backlog = backlog
+        self._settings = settings
+        self._path = path
         self._recorder = recorder
 
     async def embeddings(
@@ -235,9 +219,7 @@ class MediaPipeline:
         rewrite: ModelRewrite,
         shape: AnswerShape | None,
     ) -> Response:
-        caller = self._chat.authenticate(request)
-        self._admission.check_address(self._chat.client_address(request))
-        exchange.caller = caller
+        exchange.caller = caller_of(request)
         body: dict[str, Any] = await parse(exchange)
         payload, payload_type, payload_name = body.pop("_payload", (b"", "", ""))
         model = body.get("model")
@@ -245,9 +227,7 @@ class MediaPipeline:
             raise BadRequest("model: a model name is required", param="model")
         if rewrite is not None:
             model = body["model"] = rewrite(model)
-        exchange.requested_model = model
-        table, route = self._routes.resolve(model)
-        caller.check_model(model)
+        resolved = self._path.resolve(exchange, model)
         if operation == "embeddings" and body.get("input") == []:
             # Nothing to embed: Ollama's "load the model" call (the OpenAI
             # route refuses an empty input before this). No provider is asked.
@@ -257,29 +237,19 @@ class MediaPipeline:
                 media_type="application/json",
                 headers=exchange.headers(),
             )
-        exchange.ticket = await self._admission.admit(
-            caller.key_id, caller.rpm_limit, caller.tpm_limit, 0.0
-        )
-        self._backlog.admit()
-        plan = await self._planner.plan(table, route)
-        replies = await self._dispatcher.submit(
+        await self._path.admit(exchange)
+        replies = await self._path.submit(
+            exchange,
+            resolved,
             dispatch_pb2.Dispatch(
-                request_id=exchange.request_id,
-                plan=plan,
                 client_format=OPENAI_CHAT.format.to_proto(),
                 body=b"{}",
                 client_body=orjson.dumps(body),
-                deadline_unix_ms=int(
-                    (time.time() + self._settings.request_timeout_s) * 1000
-                ),
-                api_key_id=caller.key_id,
-                requested_model=model,
                 operation=operation,
                 payload=payload,
                 payload_type=payload_type,
                 payload_name=payload_name,
-                trace=telemetry.to_message() if telemetry.enabled() else None,
-            )
+            ),
         )
         answer = await collect_answer(exchange, replies)
         self._recorder.record(exchange, 200)

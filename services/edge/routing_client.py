@@ -16,7 +16,6 @@ import grpc
 from omniroute.errors import Unavailable
 from omniroute.router.v1 import router_pb2, router_pb2_grpc
 from omniroute.routing.resolve import resolve
-from omniroute.runtime import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -72,29 +71,6 @@ class RoutingTableWatcher:
             if len(self._resolved) < _RESOLVED_MAX:
                 self._resolved[model] = route
         return table, route
-
-    async def confirm(self, model: str, local: router_pb2.Route) -> None:
-        """Asks the router to resolve ``model`` too (traced requests only).
-
-        A traced request shows the routing decision where it is made, and a
-        disagreement with the local table (a stale stream) is logged.
-        """
-        try:
-            answer = await self._stub.Resolve(
-                router_pb2.ResolveRequest(model=model),
-                timeout=0.25,
-                metadata=telemetry.grpc_metadata(),
-            )
-        except grpc.aio.AioRpcError:
-            return
-        if (
-            list(answer.route.targets) != list(local.targets)
-            and answer.route.kind == local.kind
-        ):
-            log.warning(
-                "the edge's routing table is behind the router's",
-                extra={"model": model},
-            )
 
     async def _watch(self) -> None:
         backoff = 0.1

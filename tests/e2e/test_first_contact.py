@@ -153,7 +153,7 @@ def test_a_key_in_the_base_url_authenticates_header_less_clients(
         wrong = http.get("/key/sk-not-a-key/api/tags")
         empty = http.get("/key//api/tags")
     assert wrong.status_code == 401
-    assert empty.status_code == 404  # no key at all: no such endpoint
+    assert empty.status_code == 401  # no key at all: the gate refuses it
     edge_log = text_stack.log("edge")
     assert text_stack.api_key not in edge_log and "sk-not-a-key" not in edge_log
 

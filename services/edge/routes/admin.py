@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute.errors import error_for_status
-from services.edge.routes.ollama_api import is_ollama_path
+from services.edge.context import edge
+from services.edge.ollama_paths import is_ollama_path
 
 router = APIRouter()
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -22,11 +23,11 @@ async def management_api(request: Request, path: str) -> Response:
             f"{request.method} is not allowed on {request.url.path}",
             code="method_not_allowed",
         )
-    response: Response = await request.app.state.proxy.forward(request)
+    response: Response = await edge(request).proxy.forward(request)
     return response
 
 
 @router.api_route("/dashboard{path:path}", methods=_METHODS, include_in_schema=False)
 async def dashboard(request: Request, path: str) -> Response:
-    response: Response = await request.app.state.proxy.forward(request)
+    response: Response = await edge(request).proxy.forward(request)
     return response

@@ -21,13 +21,10 @@ from starlette.responses import Response
 
 from omniroute.errors import NotFound
 from omniroute.wire.formats import WireFormat
-from omniroute.wire.gemini.count import count_request_to_hub
 from omniroute.wire.gemini.models import methods, model_entry, model_page
 from services.edge import model_catalog
-from services.edge.body import parse_json_object, read_body
 from services.edge.codecs import GeminiCodec
-from services.edge.token_count import HEADER as TOKEN_COUNT_HEADER
-from services.edge.token_count import estimate_tokens
+from services.edge.context import edge
 
 router = APIRouter()
 # Method -> streams (chat) or batches (embeddings).
@@ -65,10 +62,9 @@ async def list_models(request: Request) -> Response:
     client.
     """
     request.state.wire_format = WireFormat.GEMINI
-    request.app.state.chat.authenticate(request)
     entries = [
         model_entry(m.id, m.type, m.owned_by)
-        for m in model_catalog.listed(request.app.state.routes.table)
+        for m in model_catalog.listed(edge(request).routes.table)
         if methods(m.type)
     ]
     query = request.query_params
@@ -83,9 +79,8 @@ async def get_model(request: Request, model: str) -> Response:
     Also ``GET /v1/models/{model}`` for a Gemini client.
     """
     request.state.wire_format = WireFormat.GEMINI
-    request.app.state.chat.authenticate(request)
     name = _model_name(model)
-    entry = model_catalog.find(request.app.state.routes.table, name)
+    entry = model_catalog.find(edge(request).routes.table, name)
     if entry is None or not methods(entry.type):
         raise NotFound(
             f"models/{name} is not found: no configured provider serves it. "
@@ -124,28 +119,21 @@ async def call_model(request: Request, model_action: str) -> Response:
     version = request.url.path.split("/", 2)[1]
     endpoint = f"/{version}/models/{{model}}:{method}"
     if method in _EMBED:
-        embedded: Response = await request.app.state.media.gemini_embeddings(
+        embedded: Response = await edge(request).media.gemini_embeddings(
             request, model, _EMBED[method], endpoint
         )
         return embedded
     codec = GeminiCodec(
         model, _CHAT[method], sse=request.query_params.get("alt") == "sse"
     )
-    response: Response = await request.app.state.chat.handle(
+    response: Response = await edge(request).chat.handle(
         request, codec, endpoint=endpoint
     )
     return response
 
 
 async def _count_tokens(request: Request, model: str) -> Response:
-    state = request.app.state
-    caller = state.chat.authenticate(request)
-    # An unknown model is a 404 before anything about the body, as at Gemini.
-    state.routes.resolve(model)
-    caller.check_model(model)
-    raw = await read_body(request, state.settings.max_body_bytes)
-    hub = count_request_to_hub(parse_json_object(raw), model=model)
-    return _json({"totalTokens": estimate_tokens(hub)}, {TOKEN_COUNT_HEADER: "local"})
+    return await edge(request).counting.gemini(request, model)
 
 
 def _model_name(model: str) -> str:

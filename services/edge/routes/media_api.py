@@ -7,14 +7,14 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.edge.context import edge
 from services.edge.routes.providers_api import provider_pin
 
 router = APIRouter()
 
 
 def _models(request: Request, kind: str) -> Response:
-    request.app.state.chat.authenticate(request)
-    table = request.app.state.routes.table
+    table = edge(request).routes.table
     data = [
         {"id": m.id, "object": "model", "created": m.created, "owned_by": m.owned_by}
         for m in (table.models if table is not None else ())
@@ -28,7 +28,7 @@ def _models(request: Request, kind: str) -> Response:
 @router.post("/v1/embeddings")
 async def embeddings(request: Request) -> Response:
     """OpenAI embeddings: string or list input, float or base64, dimensions."""
-    response: Response = await request.app.state.media.embeddings(request)
+    response: Response = await edge(request).media.embeddings(request)
     return response
 
 
@@ -41,7 +41,7 @@ async def embedding_models(request: Request) -> Response:
 @router.post("/v1/images/generations")
 async def images(request: Request) -> Response:
     """OpenAI image generation (``url`` or ``b64_json`` answers)."""
-    response: Response = await request.app.state.media.images(request)
+    response: Response = await edge(request).media.images(request)
     return response
 
 
@@ -54,7 +54,7 @@ async def image_models(request: Request) -> Response:
 @router.post("/v1/audio/transcriptions")
 async def transcriptions(request: Request) -> Response:
     """Speech to text: multipart ``file`` and ``model`` (e.g. ``deepgram/nova-3``)."""
-    response: Response = await request.app.state.media.transcriptions(request)
+    response: Response = await edge(request).media.transcriptions(request)
     return response
 
 
@@ -62,7 +62,7 @@ async def transcriptions(request: Request) -> Response:
 async def provider_embeddings(request: Request, provider: str) -> Response:
     """Embeddings pinned to one provider."""
     pin = provider_pin(request, provider)
-    response: Response = await request.app.state.media.embeddings(request, pin)
+    response: Response = await edge(request).media.embeddings(request, pin)
     return response
 
 
@@ -70,5 +70,5 @@ async def provider_embeddings(request: Request, provider: str) -> Response:
 async def provider_images(request: Request, provider: str) -> Response:
     """Image generation pinned to one provider."""
     pin = provider_pin(request, provider)
-    response: Response = await request.app.state.media.images(request, pin)
+    response: Response = await edge(request).media.images(request, pin)
     return response

@@ -23,20 +23,10 @@ from omniroute.wire.validation import optional_str
 from services.edge import model_catalog
 from services.edge.body import parse_json_object, read_body
 from services.edge.codecs import OLLAMA, OLLAMA_GENERATE
+from services.edge.context import edge
+from services.edge.ollama_paths import MODEL_MANAGEMENT
 
 router = APIRouter()
-
-# Ollama's own paths under /api (the rest is admin's): their errors are
-# rendered in Ollama's shape. A prefix each: /api/embed covers /api/embeddings.
-PATHS = (
-    "/api/chat",
-    "/api/generate",
-    "/api/embed",
-    "/api/tags",
-    "/api/show",
-    "/api/ps",
-    "/api/version",
-)
 
 # The Ollama release the gateway says it is. Clients refuse servers they
 # think too old (Copilot Chat's Ollama provider asks GET /api/version for at
@@ -54,7 +44,7 @@ async def root() -> Response:
 @router.post("/api/chat")
 async def chat(request: Request) -> Response:
     """Ollama chat (NDJSON stream by default), to any provider."""
-    response: Response = await request.app.state.chat.handle(request, OLLAMA)
+    response: Response = await edge(request).chat.handle(request, OLLAMA)
     return response
 
 
@@ -68,7 +58,7 @@ async def generate(request: Request) -> Response:
     accepted (the provider applies its own template). No prompt is Ollama's
     "load the model" call, answered at once with ``done_reason: load``.
     """
-    response: Response = await request.app.state.chat.handle(request, OLLAMA_GENERATE)
+    response: Response = await edge(request).chat.handle(request, OLLAMA_GENERATE)
     return response
 
 
@@ -76,7 +66,7 @@ async def generate(request: Request) -> Response:
 @router.post("/api/embed")
 async def embed(request: Request) -> Response:
     """Ollama embeddings: ``input`` (a string or a list), ``dimensions``."""
-    response: Response = await request.app.state.media.ollama_embeddings(
+    response: Response = await edge(request).media.ollama_embeddings(
         request, legacy=False
     )
     return response
@@ -86,7 +76,7 @@ async def embed(request: Request) -> Response:
 @router.post("/api/embeddings")
 async def embeddings(request: Request) -> Response:
     """Ollama's legacy embeddings: one ``prompt``, one ``embedding``."""
-    response: Response = await request.app.state.media.ollama_embeddings(
+    response: Response = await edge(request).media.ollama_embeddings(
         request, legacy=True
     )
     return response
@@ -111,9 +101,9 @@ async def show(request: Request) -> Response:
     """One model (``model``, or the older ``name``): its details and its
     capabilities (``completion`` and ``tools`` for chat models, ``embedding``
     for embedding models). An unknown model is a 404."""
-    _table(request)  # authenticates
+    _table(request)
     body = parse_json_object(
-        await read_body(request, request.app.state.settings.max_body_bytes)
+        await read_body(request, edge(request).settings.max_body_bytes)
     )
     name = optional_str(body.get("model"), "model") or optional_str(
         body.get("name"), "name"
@@ -146,9 +136,8 @@ async def version() -> Response:
 
 
 def _table(request: Request) -> router_pb2.RoutingTable | None:
-    """The routing table, for an authenticated caller."""
-    request.app.state.chat.authenticate(request)
-    table: router_pb2.RoutingTable | None = request.app.state.routes.table
+    """The routing table the edge serves from."""
+    table: router_pb2.RoutingTable | None = edge(request).routes.table
     return table
 
 
@@ -171,7 +160,7 @@ def _chat_models(
 
 def _find(request: Request, name: str) -> catalog.CatalogModel:
     """The listed model ``name`` names, as the other model endpoints find it."""
-    table = request.app.state.routes.table
+    table = edge(request).routes.table
     entry = model_catalog.find(table, name)
     if table is None or entry is None:
         raise NotFound(f"model '{name}' not found")
@@ -180,25 +169,6 @@ def _find(request: Request, name: str) -> catalog.CatalogModel:
 
 def _json(body: object) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
-
-
-def is_ollama_path(path: str) -> bool:
-    """Whether ``path`` is one of Ollama's (errors there are Ollama-shaped)."""
-    path = path.removeprefix("/v1")
-    return path.startswith(PATHS) or path.startswith(_MODEL_MANAGEMENT)
-
-
-# Ollama's model management. A gateway serves its providers' models, so
-# these are refused here, in Ollama's shape, instead of reaching the
-# management API's /api/* (where they would be an OpenAI-shaped 404).
-_MODEL_MANAGEMENT = (
-    "/api/pull",
-    "/api/push",
-    "/api/create",
-    "/api/copy",
-    "/api/delete",
-    "/api/blobs/",
-)
 
 
 async def model_management(request: Request) -> Response:
@@ -211,7 +181,7 @@ async def model_management(request: Request) -> Response:
     )
 
 
-for _path in _MODEL_MANAGEMENT:
+for _path in MODEL_MANAGEMENT:
     for _prefix in ("", "/v1"):
         router.add_api_route(
             _prefix + (_path + "{digest}" if _path.endswith("/") else _path),

@@ -12,6 +12,7 @@ from omniroute.router.v1 import router_pb2
 from omniroute.wire.formats import WireFormat
 from services.edge import model_catalog
 from services.edge.codecs import OPENAI_CHAT
+from services.edge.context import edge
 from services.edge.routes import gemini_api
 
 router = APIRouter()
@@ -20,7 +21,7 @@ router = APIRouter()
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     """OpenAI Chat Completions, streaming and not, to any configured provider."""
-    response: Response = await request.app.state.chat.handle(request, OPENAI_CHAT)
+    response: Response = await edge(request).chat.handle(request, OPENAI_CHAT)
     return response
 
 
@@ -34,8 +35,7 @@ async def list_models(request: Request) -> Response:
     """
     if gemini_api.is_gemini_client(request):
         return await gemini_api.list_models(request)
-    request.app.state.chat.authenticate(request)
-    models = model_catalog.listed(request.app.state.routes.table)
+    models = model_catalog.listed(edge(request).routes.table)
     body = {"object": "list", "data": [_model_object(m) for m in models]}
     return Response(orjson.dumps(body), media_type="application/json")
 
@@ -52,8 +52,7 @@ async def retrieve_model(request: Request, model: str) -> Response:
         return await gemini_api.get_model(request, model)
     # Declared: a model with a tag (``llama3:8b``) looks like a Gemini method.
     request.state.wire_format = WireFormat.OPENAI_CHAT
-    request.app.state.chat.authenticate(request)
-    entry = model_catalog.find(request.app.state.routes.table, model)
+    entry = model_catalog.find(edge(request).routes.table, model)
     if entry is None:
         raise NotFound(
             f"The model '{model}' does not exist or no configured provider "

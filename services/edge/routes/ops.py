@@ -8,14 +8,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.edge.context import edge
+
 router = APIRouter()
 
 
 @router.get("/healthz", include_in_schema=False)
 async def healthz(request: Request) -> Response:
     """Ready when the edge has a routing table and a configuration snapshot."""
-    table = request.app.state.routes.table
-    snapshot = request.app.state.follower.current
+    table = edge(request).routes.table
+    snapshot = edge(request).follower.current
     ready = table is not None and snapshot is not None
     body = {
         "status": "ok" if ready else "starting",

@@ -14,13 +14,14 @@ from starlette.responses import Response
 
 from omniroute.errors import BadRequest
 from services.edge.codecs import OPENAI_CHAT
+from services.edge.context import edge
 
 router = APIRouter()
 
 
 def provider_pin(request: Request, provider: str) -> Callable[[str], str]:
     """A model rewrite that pins requests to ``provider`` (400 if unknown)."""
-    table = request.app.state.routes.table
+    table = edge(request).routes.table
     prefixes = table.prefixes if table is not None else {}
     if provider not in prefixes:
         raise BadRequest(f"Unknown provider: {provider}", code="unknown_provider")
@@ -45,5 +46,5 @@ def provider_pin(request: Request, provider: str) -> Callable[[str], str]:
 async def provider_chat(request: Request, provider: str) -> Response:
     """OpenAI Chat Completions pinned to one provider."""
     pin = provider_pin(request, provider)
-    response: Response = await request.app.state.chat.handle(request, OPENAI_CHAT, pin)
+    response: Response = await edge(request).chat.handle(request, OPENAI_CHAT, pin)
     return response

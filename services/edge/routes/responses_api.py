@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.edge.codecs import RESPONSES
+from services.edge.context import edge
 
 router = APIRouter()
 
@@ -14,5 +15,5 @@ router = APIRouter()
 @router.post("/v1/responses")
 async def responses(request: Request) -> Response:
     """OpenAI Responses (with its streaming event sequence), to any provider."""
-    response: Response = await request.app.state.chat.handle(request, RESPONSES)
+    response: Response = await edge(request).chat.handle(request, RESPONSES)
     return response
