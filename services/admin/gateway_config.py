@@ -1,9 +1,9 @@
 """Gateway settings kept in the ``settings`` table, one JSON row per group.
 
 Each group is a pydantic model with its defaults, its validation and its
-protobuf form; the snapshot publisher reads them all, the settings routes
-read and write one at a time. A group missing from the table is its
-defaults, so a fresh database needs no seeding.
+protobuf form. ``services.admin.settings_groups`` lists them all once, with
+how the API, the snapshot and the export handle each. A group missing from
+the table is its defaults, so a fresh database needs no seeding.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from services.admin.db.models import (
     ModelPrice,
     Provider,
 )
+from services.admin.settings_groups import GROUPS
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,6 @@ async def build_snapshot(
                 for m in combo.members
             ],
         )
-    snapshot.routing.CopyFrom((await gc.load(session, gc.RoutingConfig)).to_proto())
-    resilience = await gc.load(session, gc.ResilienceConfig)
-    snapshot.resilience.CopyFrom(resilience.resilience().to_settings())
     for price in await session.scalars(
         select(ModelPrice).order_by(ModelPrice.provider, ModelPrice.model)
     ):
@@ -90,7 +88,9 @@ async def build_snapshot(
             output=price.output,
             cached_input=price.cached_input,
         )
-    await _gateway_settings(session, snapshot.settings, secret)
+    for group in GROUPS:
+        if group.proto is not None:
+            group.publish(await gc.load(session, group.schema), snapshot, secret)
     for budget in await session.scalars(select(Budget).order_by(Budget.key_id)):
         snapshot.budgets.add(
             key_id=budget.key_id,
@@ -157,21 +157,6 @@ CUSTOM_MODEL_KINDS = {
 
 def _merged(own: list[str] | None, added: list[str]) -> list[str]:
     return list(dict.fromkeys([*(own or ()), *added]))
-
-
-async def _gateway_settings(
-    session: AsyncSession, settings: config_pb2.GatewaySettings, secret: bytes
-) -> None:
-    settings.ip_filter.CopyFrom((await gc.load(session, gc.IpFilterConfig)).to_proto())
-    settings.system_prompt.CopyFrom(
-        (await gc.load(session, gc.SystemPromptConfig)).to_proto()
-    )
-    settings.thinking_budget.CopyFrom(
-        (await gc.load(session, gc.ThinkingBudgetConfig)).to_proto()
-    )
-    settings.cache.CopyFrom((await gc.load(session, gc.CacheConfig)).to_proto())
-    proxy = await gc.load(session, gc.ProxyConfig)
-    settings.upstream_proxy = proxy.active_url(secret)
 
 
 class SnapshotPublisher:

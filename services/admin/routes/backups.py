@@ -41,8 +41,8 @@ from services.admin.db.models import (
 )
 from services.admin.routes.keys import KeyOut
 from services.admin.routes.providers import ProviderOut
-from services.admin.routes.settings import mask_url
 from services.admin.schemas import CamelModel
+from services.admin.settings_groups import GROUPS
 
 router = APIRouter(prefix="/api/db-backups", tags=["backups"])
 _BACKUP_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z(-[a-z0-9-]{1,32})?$")
@@ -206,23 +206,9 @@ async def import_database(
 
 async def _json_documents(ctx: AdminContext) -> dict[str, Any]:
     async with ctx.sessions() as session:
-        proxy = await gc.load(session, gc.ProxyConfig)
         settings = {
-            "ip_filter": (await gc.load(session, gc.IpFilterConfig)).model_dump(),
-            "system_prompt": (
-                await gc.load(session, gc.SystemPromptConfig)
-            ).model_dump(),
-            "thinking_budget": (
-                await gc.load(session, gc.ThinkingBudgetConfig)
-            ).model_dump(),
-            "cache": (await gc.load(session, gc.CacheConfig)).model_dump(),
-            "routing": (await gc.load(session, gc.RoutingConfig)).model_dump(),
-            "resilience": (await gc.load(session, gc.ResilienceConfig)).model_dump(),
-            "proxy": {
-                "enabled": proxy.enabled,
-                "url": mask_url(proxy.url(ctx.settings.secret)),
-            },
-            "require_login": (await gc.load(session, gc.AuthConfig)).require_login,
+            g.field: g.export(await gc.load(session, g.schema), ctx.settings.secret)
+            for g in GROUPS
         }
         providers = [
             ProviderOut.of(p).model_dump(mode="json")

@@ -2,18 +2,20 @@
 
 Each group is stored in the ``settings`` table and travels in the snapshot:
 the edge applies the IP filter, system prompt and thinking budget, the cache
-service the cache switches, the executor the upstream proxy.
+service the cache switches, the executor the upstream proxy. The groups, the
+bodies of ``/api/settings`` and the per-group routes come from
+``services.admin.settings_groups``.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy import select
 
 from omniroute.errors import BadRequest
@@ -24,72 +26,33 @@ from services.admin.auth import Admin
 from services.admin.context import AdminContext, Ctx
 from services.admin.db.models import Provider
 from services.admin.schemas import CamelModel, SnakeModel
+from services.admin.settings_groups import (
+    GROUPS,
+    GroupRoutes,
+    ProxyIn,
+    SettingsGroup,
+    mask_url,
+    take_proxy,
+)
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
-G = TypeVar("G", bound=gc.Group)
-# What the executors' HTTP client can send provider calls through.
-_PROXY_SCHEMES = ("http", "https")
+_IN_SETTINGS = tuple(g for g in GROUPS if g.in_settings)
 
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced, for display."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:****@{host}"))
-
-
-class ProxyIn(SnakeModel):
-    url: str = Field("", max_length=2048, description="http:// or https://")
-    enabled: bool = True
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            return value
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError:
-            raise ValueError("not a valid URL") from None
-        if parts.scheme not in _PROXY_SCHEMES or not parts.hostname:
-            raise ValueError(
-                "must be an http:// or https:// proxy URL with a host "
-                "(SOCKS proxies are not supported)"
-            )
-        return value
-
-
-class ProxyView(BaseModel):
-    enabled: bool
-    url: str = Field(description="Masked when it carries a password")
-    configured: bool
-
-
-class SettingsView(BaseModel):
-    require_login: bool
-    ip_filter: gc.IpFilterConfig
-    system_prompt: gc.SystemPromptConfig
-    thinking_budget: gc.ThinkingBudgetConfig
-    cache: gc.CacheConfig
-    proxy: ProxyView
-
-
-class SettingsIn(SnakeModel):
-    """Groups to replace; groups left out keep their values."""
-
-    require_login: bool | None = None
-    ip_filter: gc.IpFilterConfig | None = None
-    system_prompt: gc.SystemPromptConfig | None = None
-    thinking_budget: gc.ThinkingBudgetConfig | None = None
-    cache: gc.CacheConfig | None = None
-    proxy: ProxyIn | None = None
+# Built from the registry, so a new group joins them; mypy sees BaseModel
+# (it cannot know the fields of a model made at run time).
+if TYPE_CHECKING:
+    SettingsView = BaseModel
+    SettingsIn = BaseModel
+else:
+    SettingsView = create_model(
+        "SettingsView", **{g.field: (g.view, ...) for g in _IN_SETTINGS}
+    )
+    SettingsIn = create_model(
+        "SettingsIn",
+        __base__=SnakeModel,
+        __doc__="Groups to replace; groups left out keep their values.",
+        **{g.field: (g.body | None, None) for g in _IN_SETTINGS},
+    )
 
 
 class ProxyTestIn(SnakeModel):
@@ -112,160 +75,79 @@ class ProxyTestOut(CamelModel):
     via: str = Field(description="The proxy used (masked)")
 
 
-def _proxy_view(ctx: AdminContext, proxy: gc.ProxyConfig) -> ProxyView:
-    url = proxy.url(ctx.settings.secret)
-    return ProxyView(enabled=proxy.enabled, url=mask_url(url), configured=bool(url))
-
-
-def _proxy_config(
-    ctx: AdminContext, body: ProxyIn, current: gc.ProxyConfig
-) -> gc.ProxyConfig:
-    url = body.url
-    stored = current.url(ctx.settings.secret)
-    # The dashboard sends back what it was shown: a masked URL keeps the
-    # stored one (and its password).
-    if url and stored and url == mask_url(stored):
-        url = stored
-    return gc.ProxyConfig.sealed(ctx.settings.secret, url, body.enabled)
-
-
 async def _view(ctx: AdminContext) -> SettingsView:
+    secret = ctx.settings.secret
     async with ctx.sessions() as session:
-        auth = await gc.load(session, gc.AuthConfig)
         return SettingsView(
-            require_login=auth.require_login,
-            ip_filter=await gc.load(session, gc.IpFilterConfig),
-            system_prompt=await gc.load(session, gc.SystemPromptConfig),
-            thinking_budget=await gc.load(session, gc.ThinkingBudgetConfig),
-            cache=await gc.load(session, gc.CacheConfig),
-            proxy=_proxy_view(ctx, await gc.load(session, gc.ProxyConfig)),
+            **{
+                g.field: g.show(await gc.load(session, g.schema), secret)
+                for g in _IN_SETTINGS
+            }
         )
 
 
-@router.get("")
+@router.get("", response_model=SettingsView)
 async def get_settings(ctx: Ctx, _: Admin) -> SettingsView:
     """Every gateway setting."""
     return await _view(ctx)
 
 
-@router.put("")
+@router.put("", response_model=SettingsView)
 async def put_settings(ctx: Ctx, body: SettingsIn, actor: Admin) -> SettingsView:
     """Replaces the groups present in the body, in one change."""
-    details = body.model_dump(mode="json", exclude_none=True)
-    if body.proxy is not None:
-        details["proxy"] = {
-            "url": mask_url(body.proxy.url),
-            "enabled": body.proxy.enabled,
-        }
+    given = [
+        (g, value)
+        for g in _IN_SETTINGS
+        if (value := getattr(body, g.field)) is not None
+    ]
+    details = {g.field: g.audit(value) for g, value in given}
+    secret = ctx.settings.secret
     async with change(ctx, actor, "settings.update", "settings", details) as c:
-        for group in (
-            body.ip_filter,
-            body.system_prompt,
-            body.thinking_budget,
-            body.cache,
-        ):
-            if group is not None:
-                await gc.save(c.session, group)
-        if body.proxy is not None:
-            current = await gc.load(c.session, gc.ProxyConfig)
-            await gc.save(c.session, _proxy_config(ctx, body.proxy, current))
-        if body.require_login is not None:
-            auth = await gc.load(c.session, gc.AuthConfig)
-            auth.require_login = body.require_login
-            await gc.save(c.session, auth)
+        for group, value in given:
+            current = await gc.load(c.session, group.schema)
+            await gc.save(c.session, group.take(value, current, secret))
     return await _view(ctx)
 
 
-async def _get(ctx: AdminContext, group: type[G]) -> G:
-    async with ctx.sessions() as session:
-        return await gc.load(session, group)
+def _add_routes(group: SettingsGroup[Any, Any, Any], routes: GroupRoutes[Any]) -> None:
+    async def get_group(ctx: Ctx, _: Admin) -> Any:
+        async with ctx.sessions() as session:
+            value = await gc.load(session, group.schema)
+        return group.show(value, ctx.settings.secret)
 
+    async def put_group(ctx: Ctx, body: Any, actor: Admin) -> Any:
+        if routes.check is not None:
+            routes.check(body)
+        action = f"settings.{group.key}.update"
+        async with change(ctx, actor, action, group.key, group.audit(body)) as c:
+            current = await gc.load(c.session, group.schema)
+            value = group.take(body, current, ctx.settings.secret)
+            await gc.save(c.session, value)
+        return group.show(value, ctx.settings.secret)
 
-async def _put(ctx: AdminContext, actor: Any, value: G) -> G:
-    async with change(
-        ctx,
-        actor,
-        f"settings.{value.KEY}.update",
-        value.KEY,
-        value.model_dump(mode="json"),
-    ) as c:
-        await gc.save(c.session, value)
-    return value
-
-
-@router.get("/ip-filter")
-async def get_ip_filter(ctx: Ctx, _: Admin) -> gc.IpFilterConfig:
-    """Who may call the gateway (the edge enforces it)."""
-    return await _get(ctx, gc.IpFilterConfig)
-
-
-@router.put("/ip-filter")
-async def put_ip_filter(
-    ctx: Ctx, body: gc.IpFilterConfig, actor: Admin
-) -> gc.IpFilterConfig:
-    """Replaces the IP filter; every entry must be an address or CIDR range."""
-    return await _put(ctx, actor, body)
-
-
-@router.get("/system-prompt")
-async def get_system_prompt(ctx: Ctx, _: Admin) -> gc.SystemPromptConfig:
-    """Text added around every chat request's system prompt."""
-    return await _get(ctx, gc.SystemPromptConfig)
-
-
-@router.put("/system-prompt")
-async def put_system_prompt(
-    ctx: Ctx, body: gc.SystemPromptConfig, actor: Admin
-) -> gc.SystemPromptConfig:
-    """Replaces the global system prompt."""
-    return await _put(ctx, actor, body)
-
-
-@router.get("/thinking-budget")
-async def get_thinking_budget(ctx: Ctx, _: Admin) -> gc.ThinkingBudgetConfig:
-    """What the gateway does with reasoning budgets."""
-    return await _get(ctx, gc.ThinkingBudgetConfig)
-
-
-@router.put("/thinking-budget")
-async def put_thinking_budget(
-    ctx: Ctx, body: gc.ThinkingBudgetConfig, actor: Admin
-) -> gc.ThinkingBudgetConfig:
-    """Replaces the thinking-budget policy."""
-    if body.mode == "custom" and body.custom_budget < 1:
-        raise BadRequest(
-            "custom_budget: must be at least 1 in custom mode", param="custom_budget"
+    # FastAPI reads the body's type from the signature; it is the group's.
+    put_group.__annotations__["body"] = group.body
+    for method, endpoint, doc in (
+        ("GET", get_group, routes.get_doc),
+        ("PUT", put_group, routes.put_doc),
+    ):
+        router.add_api_route(
+            routes.path,
+            endpoint,
+            methods=[method],
+            name=f"{method.lower()}_{group.field}",
+            description=doc,
+            response_model=group.view,
         )
-    return await _put(ctx, actor, body)
 
 
-@router.get("/cache")
-async def get_cache(ctx: Ctx, _: Admin) -> gc.CacheConfig:
-    """Response cache switches."""
-    return await _get(ctx, gc.CacheConfig)
+def _add_group_routes() -> None:
+    for group in GROUPS:
+        if group.routes is not None:
+            _add_routes(group, group.routes)
 
 
-@router.put("/cache")
-async def put_cache(ctx: Ctx, body: gc.CacheConfig, actor: Admin) -> gc.CacheConfig:
-    """Replaces the cache settings."""
-    return await _put(ctx, actor, body)
-
-
-@router.get("/proxy")
-async def get_proxy(ctx: Ctx, _: Admin) -> ProxyView:
-    """The outbound proxy of provider calls (password masked)."""
-    return _proxy_view(ctx, await _get(ctx, gc.ProxyConfig))
-
-
-@router.put("/proxy")
-async def put_proxy(ctx: Ctx, body: ProxyIn, actor: Admin) -> ProxyView:
-    """Sets the outbound proxy; an empty ``url`` removes it."""
-    details = {"url": mask_url(body.url), "enabled": body.enabled}
-    async with change(ctx, actor, "settings.proxy.update", "proxy", details) as c:
-        current = await gc.load(c.session, gc.ProxyConfig)
-        config = _proxy_config(ctx, body, current)
-        await gc.save(c.session, config)
-    return _proxy_view(ctx, config)
+_add_group_routes()
 
 
 @router.post("/proxy/test")
@@ -282,7 +164,7 @@ async def test_proxy(
             select(Provider).where(Provider.base_url != "").order_by(Provider.id)
         )
     proxy = (
-        _proxy_config(ctx, body.proxy, stored).url(ctx.settings.secret)
+        take_proxy(body.proxy, stored, ctx.settings.secret).url(ctx.settings.secret)
         if body.proxy is not None
         else stored.url(ctx.settings.secret)
     )
