@@ -102,14 +102,8 @@ def create_app(
             restart=restart,
             trusted_proxies=AdminContext.trusted(settings),
         )
+        # The one root routes reach (services.admin.context.context).
         app.state.ctx = ctx
-        # Kept for code that reads them directly (health checks, tests).
-        app.state.settings = settings
-        app.state.sessions = sessions
-        app.state.redis = redis
-        app.state.keys = keys
-        app.state.publisher = publisher
-        app.state.consumer = consumer
         await bootstrap(sessions, settings)
         await publisher.publish()
         publisher.start()

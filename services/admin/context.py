@@ -44,6 +44,7 @@ class AdminContext:
 
 
 def context(request: Request) -> AdminContext:
+    """The app's ``AdminContext``: the only thing admin keeps in ``app.state``."""
     ctx: AdminContext = request.app.state.ctx
     return ctx
 
