@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Dispatch(_message.Message):
-    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "session_id", "requested_model", "client_body", "operation", "payload", "payload_type", "payload_name")
+    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "session_id", "requested_model", "client_body", "operation", "payload", "payload_type", "payload_name", "client_body_forwardable")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     CLIENT_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +25,7 @@ class Dispatch(_message.Message):
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_TYPE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_NAME_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_BODY_FORWARDABLE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     plan: _containers.RepeatedCompositeFieldContainer[_common_pb2.Target]
     client_format: _common_pb2.ApiFormat
@@ -41,7 +42,8 @@ class Dispatch(_message.Message):
     payload: bytes
     payload_type: str
     payload_name: str
-    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., payload_name: _Optional[str] = ...) -> None: ...
+    client_body_forwardable: bool
+    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., payload_name: _Optional[str] = ..., client_body_forwardable: _Optional[bool] = ...) -> None: ...
 
 class Reply(_message.Message):
     __slots__ = ("started", "chunks", "done", "failure")
