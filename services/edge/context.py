@@ -101,19 +101,7 @@ async def running_edge(settings: EdgeSettings) -> AsyncIterator[EdgeContext]:
         for listener in (admission.configure, recorder.configure, chat.configure):
             follower.add_listener(listener)
 
-        await follower.start()
-        stack.push_async_callback(follower.stop)
-        routes.start()
-        stack.push_async_callback(routes.stop)
-        stack.push_async_callback(cache.close)
-        usage.start()
-        stack.push_async_callback(usage.close)
-        backlog.start()
-        stack.push_async_callback(backlog.stop)
-        dispatcher.start()
-        stack.push_async_callback(dispatcher.stop)
-        await proxy.start()
-        stack.push_async_callback(proxy.close)
+        await _start(stack, follower, routes, cache, usage, backlog, dispatcher, proxy)
         log.info("edge listening", extra={"port": settings.port})
         yield EdgeContext(
             settings=settings,
@@ -126,3 +114,29 @@ async def running_edge(settings: EdgeSettings) -> AsyncIterator[EdgeContext]:
             media=media,
             counting=TokenCounting(settings, path),
         )
+
+
+async def _start(
+    stack: AsyncExitStack,
+    follower: SnapshotFollower,
+    routes: RoutingTableWatcher,
+    cache: CacheClient,
+    usage: UsagePublisher,
+    backlog: BacklogMonitor,
+    dispatcher: Dispatcher,
+    proxy: AdminProxy,
+) -> None:
+    """Starts the background parts, each stop registered as it starts."""
+    await follower.start()
+    stack.push_async_callback(follower.stop)
+    routes.start()
+    stack.push_async_callback(routes.stop)
+    stack.push_async_callback(cache.close)
+    usage.start()
+    stack.push_async_callback(usage.close)
+    backlog.start()
+    stack.push_async_callback(backlog.stop)
+    dispatcher.start()
+    stack.push_async_callback(dispatcher.stop)
+    await proxy.start()
+    stack.push_async_callback(proxy.close)

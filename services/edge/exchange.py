@@ -178,18 +178,7 @@ class Recorder:
         self._metrics(exchange, provider, model, elapsed)
         if exchange.caller is None:
             return  # unauthenticated requests are not usage
-        cost = -1.0
-        if started is not None and exchange.usage is not None:
-            priced = self.prices.cost(
-                started.provider_id,
-                started.model,
-                exchange.usage,
-                exchange.units,
-                exchange.kind,
-            )
-            cost = -1.0 if priced is None else priced
-        if exchange.cache:
-            cost = 0.0  # answered from the cache: nothing was spent
+        cost = self._cost(exchange)
         if cost > 0 and started is not None:
             metrics.SPEND.labels(started.provider_id, model).inc(cost)
         if exchange.ticket is not None and exchange.ticket.holds_anything:
@@ -222,6 +211,22 @@ class Recorder:
                 trace=exchange.trace or telemetry.to_message(),
             )
         )
+
+    def _cost(self, exchange: Exchange) -> float:
+        """What ``exchange`` cost in USD; -1 when it cannot be priced."""
+        if exchange.cache:
+            return 0.0  # answered from the cache: nothing was spent
+        started = exchange.started
+        if started is None or exchange.usage is None:
+            return -1.0
+        priced = self.prices.cost(
+            started.provider_id,
+            started.model,
+            exchange.usage,
+            exchange.units,
+            exchange.kind,
+        )
+        return -1.0 if priced is None else priced
 
     def _settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
         task = asyncio.create_task(self._admission.settle(ticket, cost, tokens))
