@@ -34,6 +34,16 @@ EVENTS_GROUP = "admin"
 
 
 @dataclass(frozen=True, slots=True)
+class AccountKey:
+    """What a breaker, cooldown or invalid-mark key names (a provider's own
+    breaker has no account; only invalid marks have a fingerprint)."""
+
+    provider: str
+    account: str = ""
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RedisKeys:
     prefix: str = "omniroute:"
 
@@ -196,3 +206,53 @@ class RedisKeys:
     # day past the period's end.
     def budget_spend(self, key_id: str, period_id: str) -> str:
         return f"{self.prefix}budget:{key_id}:{period_id}"
+
+    # -- parsers: the inverse of the builders above, None for another key ------
+    def executor_of(self, key: str) -> str | None:
+        """The executor id of an ``executor_heartbeat`` key."""
+        rest = _after(key, f"{self.prefix}executor:")
+        if rest is None or not rest.endswith(":heartbeat"):
+            return None
+        return rest.removesuffix(":heartbeat")
+
+    def breaker_of(self, key: str) -> AccountKey | None:
+        """The provider (and account) of a ``provider_breaker`` or
+        ``account_breaker`` key."""
+        provider = _after(key, self.provider_breaker(""))
+        if provider is not None:
+            return AccountKey(provider)
+        return _account_key(_after(key, self.account_breaker("", "")[:-1]))
+
+    def cooldown_of(self, key: str) -> AccountKey | None:
+        """The provider and account of a ``cooldown`` key."""
+        return _account_key(_after(key, self.cooldown("", "")[:-1]))
+
+    def cooldown_level_of(self, key: str) -> AccountKey | None:
+        """The provider and account of a ``cooldown_level`` key."""
+        return _account_key(_after(key, self.cooldown_level("", "")[:-1]))
+
+    def invalid_of(self, key: str) -> AccountKey | None:
+        """Provider, account and credential fingerprint of an
+        ``invalid_account`` key (the fingerprint never holds a colon)."""
+        rest = _after(key, self.invalid_account("", "", "")[:-2])
+        if rest is None:
+            return None
+        provider, _, rest = rest.partition(":")
+        account, _, fingerprint = rest.rpartition(":")
+        return AccountKey(provider, account, fingerprint)
+
+    def session_of(self, key: str) -> str | None:
+        """The X-Session-Id of a ``session`` key."""
+        return _after(key, self.session(""))
+
+
+def _after(key: str, head: str) -> str | None:
+    return key[len(head) :] if key.startswith(head) else None
+
+
+def _account_key(rest: str | None) -> AccountKey | None:
+    # Provider ids hold no colon (admin's PROVIDER_ID); account ids may.
+    if rest is None:
+        return None
+    provider, _, account = rest.partition(":")
+    return AccountKey(provider, account)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.runtime.redis_keys import DISPATCH_GROUP, RedisKeys
+from omniroute.runtime.streams import group_state
 
 _TIMEOUT_S = 2.0
 
@@ -79,12 +80,10 @@ async def executors_health(redis: Redis, keys: RedisKeys) -> dict[str, Any]:
         async for key in redis.scan_iter(
             match=keys.executor_heartbeat_pattern, count=100
         ):
+            name = keys.executor_of(key.decode())
+            if name is None:
+                continue
             raw = await redis.get(key)
-            name = (
-                key.decode()
-                .removeprefix(keys.prefix + "executor:")
-                .removesuffix(":heartbeat")
-            )
             executors.append({"id": name, **(orjson.loads(raw) if raw else {})})
     except Exception as exc:
         return {"status": "down", "error": exc.__class__.__name__, "executors": []}
@@ -95,19 +94,7 @@ async def dispatch_backlog(redis: Redis, keys: RedisKeys) -> dict[str, Any]:
     """Work waiting for executors: the dispatch stream's consumer-group state."""
     try:
         length = await redis.xlen(keys.dispatch)
-        groups = await redis.xinfo_groups(keys.dispatch)
+        group = await group_state(redis, keys.dispatch, DISPATCH_GROUP)
     except Exception as exc:  # no stream yet, or Redis down: say which
         return {"length": 0, "pending": 0, "lag": 0, "error": exc.__class__.__name__}
-    group: dict[Any, Any] = next(
-        (
-            g
-            for g in groups
-            if g.get("name") in (DISPATCH_GROUP, DISPATCH_GROUP.encode())
-        ),
-        {},
-    )
-    return {
-        "length": int(length),
-        "pending": int(group.get("pending") or 0),
-        "lag": int(group.get("lag") or 0),
-    }
+    return {"length": int(length), "pending": group.pending, "lag": group.lag}

@@ -71,17 +71,13 @@ class Scope:
         ]
 
 
-def _split_account(rest: str) -> tuple[str, str]:
-    provider, _, account = rest.partition(":")
-    return provider, account
-
-
 async def breakers(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
     now_ms = time.time() * 1000
-    provider_prefix = keys.provider_breaker("")
-    account_prefix = keys.account_breaker("", "")[:-1]
     found = []
     for key in await _scan(redis, keys.breaker_pattern):
+        named = keys.breaker_of(key)
+        if named is None:
+            continue
         fields = {
             _text(k): _text(v)
             for k, v in (await redis.hgetall(key)).items()  # type: ignore[misc]
@@ -90,14 +86,10 @@ async def breakers(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
         reopen_ms = float(fields.get("opened_at") or 0) + float(
             fields.get("reset_ms") or 0
         )
-        if key.startswith(provider_prefix):
-            provider, account = key.removeprefix(provider_prefix), ""
-        else:
-            provider, account = _split_account(key.removeprefix(account_prefix))
         found.append(
             {
-                "provider": provider,
-                "account": account,
+                "provider": named.provider,
+                "account": named.account,
                 "state": state,
                 "failures": int(fields.get("failures") or 0),
                 "reopensAt": reopen_ms / 1000 if state == "open" else None,
@@ -110,21 +102,22 @@ async def breakers(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
 
 
 async def cooldowns(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
-    prefix = keys.cooldown("", "")[:-1]
     found = []
     for key in await _scan(redis, keys.cooldown_pattern):
+        named = keys.cooldown_of(key)
+        if named is None:
+            continue
         async with redis.pipeline(transaction=False) as pipe:
             pipe.pttl(key)
             pipe.get(key)
             ttl, reason = await pipe.execute()
         if ttl is None or int(ttl) <= 0:
             continue
-        provider, account = _split_account(key.removeprefix(prefix))
-        level = await redis.get(keys.cooldown_level(provider, account))
+        level = await redis.get(keys.cooldown_level(named.provider, named.account))
         found.append(
             {
-                "provider": provider,
-                "account": account,
+                "provider": named.provider,
+                "account": named.account,
                 "remainingSeconds": round(int(ttl) / 1000, 3),
                 "reason": _text(reason),
                 "level": int(level or 0),
@@ -134,17 +127,17 @@ async def cooldowns(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
 
 
 async def invalid(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
-    prefix = keys.invalid_account("", "", "")[:-2]
     found = []
     for key in await _scan(redis, keys.invalid_pattern):
-        provider, _, rest = key.removeprefix(prefix).partition(":")
-        account, _, fingerprint = rest.rpartition(":")
+        named = keys.invalid_of(key)
+        if named is None:
+            continue
         since = await redis.get(key)
         found.append(
             {
-                "provider": provider,
-                "account": account,
-                "credentialFingerprint": fingerprint,
+                "provider": named.provider,
+                "account": named.account,
+                "credentialFingerprint": named.fingerprint,
                 "since": int(since or 0),
             }
         )
@@ -158,11 +151,11 @@ async def reset(redis: Redis, keys: RedisKeys, scope: Scope) -> dict[str, int]:
     level_keys: list[str] = []
     for pattern in scope.patterns(keys):
         for key in await _scan(redis, pattern):
-            if key.startswith(keys.prefix + "breaker:"):
+            if keys.breaker_of(key) is not None:
                 matched["breakers"].append(key)
-            elif key.startswith(keys.prefix + "cooldown:"):
+            elif keys.cooldown_of(key) is not None:
                 matched["cooldowns"].append(key)
-            elif key.startswith(keys.prefix + "invalid:"):
+            elif keys.invalid_of(key) is not None:
                 matched["invalid"].append(key)
             else:
                 level_keys.append(key)
@@ -185,9 +178,11 @@ async def reset(redis: Redis, keys: RedisKeys, scope: Scope) -> dict[str, int]:
 
 
 async def sessions(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
-    prefix = keys.session("")
     found = []
     for key in await _scan(redis, keys.session_pattern):
+        session = keys.session_of(key)
+        if session is None:
+            continue
         async with redis.pipeline(transaction=False) as pipe:
             pipe.get(key)
             pipe.ttl(key)
@@ -197,7 +192,7 @@ async def sessions(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
         provider, _, account = _text(value).partition("/")
         found.append(
             {
-                "id": key.removeprefix(prefix),
+                "id": session,
                 "provider": provider,
                 "account": account,
                 "ttlSeconds": int(ttl) if ttl is not None and int(ttl) >= 0 else None,

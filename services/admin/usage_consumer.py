@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,13 +24,22 @@ from omniroute.events.v1 import events_pb2
 from omniroute.runtime import telemetry
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import EVENTS_GROUP, RedisKeys
+from omniroute.runtime.streams import (
+    EVENT_FIELD,
+    NEW,
+    OWN_PENDING,
+    ConsumerGroup,
+    Entry,
+    usage_event_of,
+)
 from omniroute.wire.formats import WireFormat
 from services.admin import metrics
 from services.admin.db.models import UsageRecord
 
 log = logging.getLogger(__name__)
 
-EVENT_FIELD = b"e"
+__all__ = ["EVENT_FIELD", "UsageConsumer", "usage_row"]
+
 _BATCH = 500
 _GATHER_S = 0.05
 
@@ -79,10 +88,8 @@ class UsageConsumer:
         sessions: async_sessionmaker[AsyncSession],
         consumer: str,
     ) -> None:
-        self._redis = redis
-        self._stream = keys.usage_events
+        self._group = ConsumerGroup(redis, keys.usage_events, EVENTS_GROUP, consumer)
         self._sessions = sessions
-        self._consumer = consumer
         self.written = 0
         self._lag_measured = 0.0
 
@@ -90,10 +97,10 @@ class UsageConsumer:
         backoff = 0.1
         while not stop.is_set():
             try:
-                await self._ensure_group()
+                await self._group.ensure()
                 # Our own pending entries first (read before a crash), then new ones.
-                await self._drain_from(b"0", stop)
-                await self._drain_from(b">", stop)
+                await self._drain_from(OWN_PENDING, stop)
+                await self._drain_from(NEW, stop)
             except (RedisError, OSError, SQLAlchemyError) as exc:
                 if not isinstance(exc, SQLAlchemyError):
                     REDIS_ERRORS.labels("usage_events").inc()
@@ -103,43 +110,27 @@ class UsageConsumer:
                 continue
             backoff = 0.1
 
-    async def _ensure_group(self) -> None:
-        try:
-            await self._redis.xgroup_create(
-                self._stream, EVENTS_GROUP, id="0", mkstream=True
-            )
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
     async def _drain_from(self, start: bytes, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            response = await self._redis.xreadgroup(
-                EVENTS_GROUP,
-                self._consumer,
-                {self._stream: start},
-                count=_BATCH,
-                block=1000 if start == b">" else None,
+            entries = await self._group.read(
+                _BATCH, block_ms=1000 if start == NEW else None, start=start
             )
-            entries = [
-                e for _, stream_entries in response or () for e in stream_entries
-            ]
             if not entries:
-                if start != b">":
+                if start != NEW:
                     return  # no more pending entries of ours
                 await self._measure_lag()
                 continue
             await self._commit(entries)
-            if start == b">" and len(entries) < _BATCH:
+            if start == NEW and len(entries) < _BATCH:
                 # A trickle: let events gather a moment so one transaction
                 # writes many (usage shows up at most this much later).
                 await asyncio.sleep(_GATHER_S)
 
-    async def _commit(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+    async def _commit(self, entries: list[Entry]) -> None:
         rows = []
         events = []
         for _, fields in entries:
-            payload = fields.get(EVENT_FIELD)
+            payload = usage_event_of(fields)
             if payload is None:
                 continue
             try:
@@ -155,9 +146,7 @@ class UsageConsumer:
                 # One statement, many parameter sets: compiled once and cached,
                 # instead of a new N-row VALUES statement to compile per batch.
                 await session.execute(_insert_ignoring_duplicates(session), rows)
-        await self._redis.xack(
-            self._stream, EVENTS_GROUP, *(entry_id for entry_id, _ in entries)
-        )
+        await self._group.ack(*(entry_id for entry_id, _ in entries))
         self.written += len(rows)
         metrics.USAGE_EVENTS_WRITTEN.inc(len(rows))
         if telemetry.enabled():
@@ -178,10 +167,7 @@ class UsageConsumer:
         if now - self._lag_measured < 1.0:
             return
         self._lag_measured = now
-        groups = await self._redis.xinfo_groups(self._stream)
-        for group in groups:
-            if group.get("name") in (EVENTS_GROUP, EVENTS_GROUP.encode()):
-                metrics.USAGE_EVENTS_LAG.set(int(group.get("lag") or 0))
+        metrics.USAGE_EVENTS_LAG.set((await self._group.state()).lag)
 
 
 def _insert_ignoring_duplicates(session: AsyncSession) -> Any:

@@ -25,12 +25,17 @@ from omniroute.errors import GatewayTimeout, Unavailable
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.outbox import Outbox
 from omniroute.runtime.redis_keys import DISPATCH_MAXLEN, REPLIES_TTL_SECONDS, RedisKeys
+from omniroute.runtime.streams import (
+    Fields,
+    dispatch_fields,
+    keepalive_fields,
+    read_after,
+    reply_batch_of,
+    reply_request_id,
+)
 
 log = logging.getLogger(__name__)
 
-DISPATCH_FIELD = b"d"
-REQUEST_FIELD = b"i"
-REPLY_FIELD = b"b"  # a ReplyBatch
 # The reader blocks this long at most, so it notices a stop promptly.
 _BLOCK_MS = 1_000
 # Replies older than this are trimmed from the stream (no request waits so long
@@ -108,12 +113,12 @@ class Dispatcher:
             lambda: self._forget(request_id),
         )
         self._waiting[dispatch.request_id] = replies
-        payload = dispatch.SerializeToString()
+        entry = dispatch_fields(dispatch.SerializeToString())
         try:
             await self._outbox.send(
                 lambda pipe: pipe.xadd(
                     self._keys.dispatch,
-                    {DISPATCH_FIELD: payload},
+                    entry,
                     maxlen=DISPATCH_MAXLEN,
                     approximate=True,
                 )
@@ -141,8 +146,8 @@ class Dispatcher:
                 if self._last_id == b"$" or time.monotonic() - housekeeping > 10:
                     housekeeping = time.monotonic()
                     await self._tidy()
-                response = await self._redis.xread(
-                    {self.reply_to: self._last_id}, count=1000, block=_BLOCK_MS
+                entries = await read_after(
+                    self._redis, self.reply_to, self._last_id, 1000, _BLOCK_MS
                 )
                 backoff = 0.05
             except (RedisError, OSError) as exc:
@@ -152,17 +157,16 @@ class Dispatcher:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 1.0)
                 continue
-            for _, entries in response or ():
-                for entry_id, fields in entries:
-                    self._last_id = entry_id
-                    self._route(fields)
+            for entry_id, fields in entries:
+                self._last_id = entry_id
+                self._route(fields)
 
-    def _route(self, fields: dict[bytes, bytes]) -> None:
-        request_id = fields.get(REQUEST_FIELD, b"").decode()
+    def _route(self, fields: Fields) -> None:
+        request_id = reply_request_id(fields).decode()
         replies = self._waiting.get(request_id)
         if replies is None:
-            return  # its client is gone
-        batch = dispatch_pb2.ReplyBatch.FromString(fields[REPLY_FIELD])
+            return  # its client is gone, or a keep-alive entry
+        batch = dispatch_pb2.ReplyBatch.FromString(reply_batch_of(fields))
         replies.deliver(batch)
         if any(r.WhichOneof("kind") in ("done", "failure") for r in batch.replies):
             self._waiting.pop(request_id, None)
@@ -182,7 +186,7 @@ class Dispatcher:
         async with self._redis.pipeline(transaction=False) as pipe:
             # An entry makes sure the stream exists for EXPIRE to apply to.
             pipe.xadd(
-                self.reply_to, {b"heartbeat": b"1"}, maxlen=100_000, approximate=True
+                self.reply_to, keepalive_fields(), maxlen=100_000, approximate=True
             )
             pipe.xtrim(self.reply_to, minid=minimum, approximate=True)
             pipe.expire(self.reply_to, REPLIES_TTL_SECONDS)

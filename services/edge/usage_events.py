@@ -18,10 +18,10 @@ from redis.exceptions import RedisError
 from omniroute.events.v1 import events_pb2
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import EVENTS_MAXLEN, RedisKeys
+from omniroute.runtime.streams import usage_fields
 
 log = logging.getLogger(__name__)
 
-EVENT_FIELD = b"e"
 _MAX_QUEUED = 1_000_000
 _BATCH = 512
 
@@ -73,7 +73,7 @@ class UsagePublisher:
                     for payload in batch:
                         pipe.xadd(
                             self._stream,
-                            {EVENT_FIELD: payload},
+                            usage_fields(payload),
                             maxlen=EVENTS_MAXLEN,
                             approximate=True,
                         )
