@@ -19,15 +19,7 @@ from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.runtime.snapshot import SnapshotFollower
 from omniroute.runtime.telemetry import init_tracing
-from omniroute.wire.formats import WireFormat
-from services.executor.adapters.base import Adapter
-from services.executor.adapters.openai_chat import OpenAIChatAdapter
-from services.executor.adapters.translating import (
-    anthropic_adapter,
-    gemini_adapter,
-    ollama_adapter,
-    responses_adapter,
-)
+from services.executor.adapters.formats import adapters_by_format
 from services.executor.config_view import ConfigView
 from services.executor.guard import Guard
 from services.executor.runner import PlanRunner
@@ -50,14 +42,7 @@ async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
     follower.add_listener(guard.configure)
     session = upstream_session(settings)
     follower.add_listener(session.configure)
-    adapters: dict[WireFormat, Adapter] = {
-        WireFormat.OPENAI_CHAT: OpenAIChatAdapter(),
-        WireFormat.ANTHROPIC: anthropic_adapter(),
-        WireFormat.RESPONSES: responses_adapter(),
-        WireFormat.GEMINI: gemini_adapter(),
-        WireFormat.OLLAMA: ollama_adapter(),
-    }
-    runner = PlanRunner(config, session, adapters, settings, guard)
+    runner = PlanRunner(config, session, adapters_by_format(), settings, guard)
     worker = Worker(redis, keys, runner, settings)
 
     async def healthy() -> bool:

@@ -11,16 +11,16 @@ costs one entry, and under load a fraction of a round trip.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from redis.asyncio.client import Pipeline
 
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.runtime.outbox import Outbox
+from omniroute.runtime.streams import reply_fields
 
-REQUEST_FIELD = b"i"
-REPLY_FIELD = b"b"  # a ReplyBatch
+# Commands sent in the same pipeline as a final reply (the dispatch's XACK).
+Then = Callable[[Pipeline], None]
 
 
 class ReplyWriter:
@@ -34,6 +34,7 @@ class ReplyWriter:
 
     def started(
         self,
+        *,
         provider_id: str,
         account_id: str,
         model: str,
@@ -62,21 +63,25 @@ class ReplyWriter:
 
     async def done(
         self,
+        *,
         body: bytes,
         usage: common_pb2.Usage | None,
-        finish_reason: str,
-        upstream_latency_ms: float,
-        ttft_ms: int,
-        then: Callable[[Pipeline], None] | None = None,
+        elapsed_ms: float,
+        finish_reason: str = "",
+        ttft_ms: int = 0,
         units: float = 0.0,
+        then: Then | None = None,
     ) -> None:
+        """The answer: ``body`` whole when not streaming (empty after chunks),
+        ``elapsed_ms`` the upstream call's time, ``units`` the images made
+        or audio seconds transcribed; ``then`` joins its pipeline."""
         self._pending.append(
             dispatch_pb2.Reply(
                 done=dispatch_pb2.Done(
                     body=body,
                     usage=usage,
                     finish_reason=finish_reason,
-                    upstream_latency_ms=upstream_latency_ms,
+                    upstream_latency_ms=elapsed_ms,
                     ttft_ms=ttft_ms,
                     units=units,
                 )
@@ -85,23 +90,21 @@ class ReplyWriter:
         await self._finish(then)
 
     async def failure(
-        self,
-        failure: dispatch_pb2.Failure,
-        then: Callable[[Pipeline], None] | None = None,
+        self, failure: dispatch_pb2.Failure, *, then: Then | None = None
     ) -> None:
         self._pending.append(dispatch_pb2.Reply(failure=failure))
         await self._finish(then)
 
-    async def _finish(self, then: Callable[[Pipeline], None] | None) -> None:
+    async def _finish(self, then: Then | None) -> None:
         self.finished = True
         await self.flush(then)
 
-    async def flush(self, then: Callable[[Pipeline], None] | None = None) -> None:
+    async def flush(self, then: Then | None = None) -> None:
         replies, self._pending = self._pending, []
-        entry: dict[Any, Any] = {
-            REQUEST_FIELD: self._request_id,
-            REPLY_FIELD: dispatch_pb2.ReplyBatch(replies=replies).SerializeToString(),
-        }
+        entry = reply_fields(
+            self._request_id,
+            dispatch_pb2.ReplyBatch(replies=replies).SerializeToString(),
+        )
 
         def write(pipe: Pipeline) -> None:
             pipe.xadd(self._stream, entry)

@@ -13,13 +13,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 
 import orjson
 from opentelemetry import trace
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.runtime import telemetry
@@ -30,23 +29,25 @@ from omniroute.runtime.redis_keys import (
     HEARTBEAT_TTL_SECONDS,
     RedisKeys,
 )
+from omniroute.runtime.streams import (
+    ConsumerGroup,
+    dispatch_of,
+    recent,
+    reply_request_id,
+)
 from services.executor import metrics
-from services.executor.reply import REQUEST_FIELD, ReplyWriter
+from services.executor.attempt import Ack
+from services.executor.failures import executor_error, executor_stopped
+from services.executor.reply import ReplyWriter
 from services.executor.runner import PlanRunner
 from services.executor.settings import ExecutorSettings
 
 log = logging.getLogger(__name__)
 
-DISPATCH_FIELD = b"d"
-
-
-async def ensure_group(redis: Redis, stream: str, group: str) -> None:
-    """Creates the consumer group (and stream) unless it exists."""
-    try:
-        await redis.xgroup_create(stream, group, id="0", mkstream=True)
-    except ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
+# How far back a reclaiming executor looks for a dispatch's replies.
+_REPLIES_SCANNED = 20_000
+# An idle executor's read returns this often, so a stop is noticed within it.
+READ_BLOCK_MS = 1000
 
 
 class Worker:
@@ -56,12 +57,16 @@ class Worker:
         keys: RedisKeys,
         runner: PlanRunner,
         settings: ExecutorSettings,
+        *,
+        block_ms: int = READ_BLOCK_MS,
     ) -> None:
         self._redis = redis
         self._keys = keys
+        self._block_ms = block_ms
         self._runner = runner
         self._settings = settings
         self._id = settings.executor_id
+        self._group = ConsumerGroup(redis, keys.dispatch, DISPATCH_GROUP, self._id)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._outbox = Outbox(redis)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -88,7 +93,7 @@ class Worker:
         backoff = 0.1
         while not stop.is_set():
             try:
-                await ensure_group(self._redis, self._keys.dispatch, DISPATCH_GROUP)
+                await self._group.ensure()
                 await self._consume(stop)
                 backoff = 0.1
             except (RedisError, OSError) as exc:
@@ -106,19 +111,10 @@ class Worker:
         while await self._slot_unless(stop):
             free = self._free_slots() + 1
             try:
-                response = await self._redis.xreadgroup(
-                    DISPATCH_GROUP,
-                    self._id,
-                    {self._keys.dispatch: ">"},
-                    count=free,
-                    block=1000,
-                )
+                entries = await self._group.read(free, block_ms=self._block_ms)
             except BaseException:
                 self._slots.release()
                 raise
-            entries = [
-                e for _, stream_entries in response or () for e in stream_entries
-            ]
             if not entries:
                 self._slots.release()
                 continue
@@ -126,7 +122,7 @@ class Worker:
             for _ in entries[1:]:
                 await self._slots.acquire()
             for entry_id, fields in entries:
-                self._spawn(entry_id, fields.get(DISPATCH_FIELD, b""))
+                self._spawn(entry_id, dispatch_of(fields))
 
     async def _slot_unless(self, stop: asyncio.Event) -> bool:
         """Takes a slot for new work; False (holding none) once stopping, even
@@ -171,12 +167,12 @@ class Worker:
             log.error(
                 "dropping an unreadable dispatch entry", extra={"entry": entry_id}
             )
-            await self._redis.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
+            await self._group.ack(entry_id)
             return
         remaining = dispatch.deadline_unix_ms / 1000 - time.time()
         if remaining <= 0:
             # The edge has given up; an answer now would be wasted tokens.
-            await self._redis.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
+            await self._group.ack(entry_id)
             return
         writer = ReplyWriter(self._outbox, dispatch.reply_to, dispatch.request_id)
         try:
@@ -193,14 +189,7 @@ class Worker:
             if not writer.finished:
                 with contextlib.suppress(RedisError, OSError):
                     await writer.failure(
-                        dispatch_pb2.Failure(
-                            status=500,
-                            message="the executor failed on this request; see its logs",
-                            type="server_error",
-                            code="internal_server_error",
-                            mid_stream=writer.items_sent > 0,
-                        ),
-                        ack,
+                        executor_error(mid_stream=writer.items_sent > 0), then=ack
                     )
 
     async def _drain(self) -> None:
@@ -239,33 +228,18 @@ class Worker:
                 log.warning("reclaim failed: %s", exc)
 
     async def _reclaim_once(self) -> None:
-        pending = await self._redis.xpending_range(
-            self._keys.dispatch,
-            DISPATCH_GROUP,
-            min="-",
-            max="+",
-            count=100,
-            idle=self._settings.reclaim_idle_ms,
-        )
-        owners = {p["consumer"] for p in pending if p["consumer"] != self._id.encode()}
+        idle_ms = self._settings.reclaim_idle_ms
+        pending = await self._group.idle(idle_ms)
+        owners = {p.consumer for p in pending if p.consumer != self._id}
         alive = {
             owner
             for owner in owners
-            if await self._redis.exists(self._keys.executor_heartbeat(owner.decode()))
+            if await self._redis.exists(self._keys.executor_heartbeat(owner))
         }
-        orphans = [p["message_id"] for p in pending if p["consumer"] in owners - alive]
-        if not orphans:
-            return
-        claimed = await self._redis.xclaim(
-            self._keys.dispatch,
-            DISPATCH_GROUP,
-            self._id,
-            min_idle_time=self._settings.reclaim_idle_ms,
-            message_ids=orphans,
-        )
-        for entry_id, fields in claimed:
+        orphans = [p.entry_id for p in pending if p.consumer in owners - alive]
+        for entry_id, fields in await self._group.claim(orphans, idle_ms):
             metrics.RECLAIMED.inc()
-            await self._take_over(entry_id, fields.get(DISPATCH_FIELD, b""))
+            await self._take_over(entry_id, dispatch_of(fields))
 
     async def _take_over(self, entry_id: bytes, payload: bytes) -> None:
         """Runs an orphan that wrote no reply yet; fails one that did.
@@ -282,17 +256,7 @@ class Worker:
         # It has replied, and perhaps half streamed: running it again could
         # duplicate output, so end it with a clear error the client can retry.
         writer = ReplyWriter(self._outbox, dispatch.reply_to, dispatch.request_id)
-        await writer.failure(
-            dispatch_pb2.Failure(
-                status=503,
-                message="the executor serving this request stopped; retry it",
-                type="server_error",
-                code="service_unavailable",
-                retry_after_seconds=1,
-                mid_stream=True,
-            ),
-            self._acker(entry_id),
-        )
+        await writer.failure(executor_stopped(), then=self._acker(entry_id))
 
     async def _has_replied(self, dispatch: dispatch_pb2.Dispatch) -> bool:
         """Did this dispatch write anything to its edge's reply stream?
@@ -301,11 +265,11 @@ class Worker:
         stream is cheap enough for that.
         """
         wanted = dispatch.request_id.encode()
-        entries = await self._redis.xrevrange(dispatch.reply_to, count=20_000)
-        return any(fields.get(REQUEST_FIELD) == wanted for _, fields in entries)
+        entries = await recent(self._redis, dispatch.reply_to, _REPLIES_SCANNED)
+        return any(reply_request_id(fields) == wanted for _, fields in entries)
 
-    def _acker(self, entry_id: bytes) -> Callable[[Pipeline], None]:
+    def _acker(self, entry_id: bytes) -> Ack:
         def ack(pipe: Pipeline) -> None:
-            pipe.xack(self._keys.dispatch, DISPATCH_GROUP, entry_id)
+            self._group.ack_in(pipe, entry_id)
 
         return ack

@@ -18,6 +18,7 @@ import orjson
 from services.executor.adapters.base import auth_headers
 from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
+from services.executor.failures import as_failure
 from services.executor.media.http import send_json
 from services.executor.upstream import UpstreamSession
 
@@ -71,11 +72,10 @@ class Transcriber:
                 if kind == "assemblyai":
                     return await self._assemblyai(provider, headers, model, audio)
                 return await self._whisper(provider, headers, model, audio)
-        except TimeoutError:
-            raise UpstreamFailure(
-                FailureKind.TIMEOUT,
-                None,
-                f"{provider.id} did not finish the transcription within "
+        except TimeoutError as exc:
+            raise as_failure(
+                exc,
+                timeout=f"{provider.id} did not finish the transcription within "
                 f"{self.timeout_s:g}s",
             ) from None
 
