@@ -10,18 +10,14 @@ speaks Anthropic's ``/count_tokens`` only.
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 from typing import Any
 
 import orjson
 import tiktoken
 
-from omniroute.common.v1 import common_pb2
-from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest
 from omniroute.wire import anthropic
-from omniroute.wire.formats import WireFormat
 
 # Says where a count came from: "provider" (its own count) or "local".
 HEADER = "X-OmniRoute-Token-Count"
@@ -68,26 +64,6 @@ def count_request_to_hub(body: dict[str, Any]) -> dict[str, Any]:
         raise BadRequest("messages: at least one message is required", param="messages")
     hub: dict[str, Any] = anthropic.request_to_hub({"max_tokens": 1, **body})
     return hub
-
-
-def count_dispatch(
-    request_id: str,
-    plan: list[common_pb2.Target],
-    raw: bytes,
-    hub_bytes: bytes,
-    key_id: str,
-    timeout_s: float,
-) -> dispatch_pb2.Dispatch:
-    return dispatch_pb2.Dispatch(
-        request_id=request_id,
-        plan=plan[:1],
-        client_format=WireFormat.ANTHROPIC.to_proto(),
-        body=hub_bytes,
-        client_body=raw,
-        deadline_unix_ms=int((time.time() + timeout_s) * 1000),
-        api_key_id=key_id,
-        operation="count_tokens",
-    )
 
 
 def provider_count(done_body: bytes) -> int | None:
