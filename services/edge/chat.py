@@ -9,7 +9,6 @@ an executor are on the critical path of a cache miss.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,16 +44,13 @@ from services.edge.exchange import (
     session_id,
 )
 from services.edge.gate import caller_of
+from services.edge.idempotency import Idempotency
 from services.edge.progress import HEADER as PROGRESS_HEADER
 from services.edge.progress import INTERVAL_S, ProgressTicker
 from services.edge.relay import relay
 from services.edge.request_policy import apply_policies
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
-
-IDEMPOTENT_HEADER = "X-OmniRoute-Idempotent"
-# Headers a replayed idempotent answer repeats.
-_REPLAYED = ("content-type", "x-omniroute-provider", "x-omniroute-model")
 
 
 class ChatPipeline:
@@ -73,6 +69,7 @@ class ChatPipeline:
         self._path = path
         self._recorder = recorder
         self._conversations = conversations
+        self._idempotency = Idempotency(cache, recorder, settings.request_timeout_s)
         self.gateway_settings = config_pb2.GatewaySettings()
         self.cache_policy = CachePolicy()
 
@@ -143,24 +140,16 @@ class ChatPipeline:
         exchange.stream = bool(hub.get("stream"))
         exchange.session_id = session_id(request)
         # Keyed by what the client sent: ``raw`` may have been dropped above.
-        idempotency = idempotency_key(request, received)
-        if idempotency and not exchange.stream:
-            claim = await self._cache.claim(caller.key_id, idempotency)
-            replay = await self._replay(exchange, claim, idempotency)
-            if replay is not None:
-                return replay
-            if claim is None or claim.state != cache_pb2.CLAIM_STATE_NEW:
-                idempotency = ""  # not ours to complete
+        replay, owned = await self._idempotency.begin(request, exchange, received)
+        if replay is not None:
+            return replay
         try:
             response = await self._answer(request, exchange, hub, raw, turn)
         except GatewayError as err:
-            if idempotency:
-                self._complete(caller, idempotency, err.status, exchange, err)
+            self._idempotency.complete(exchange, owned, err)
             raise
-        if idempotency and not isinstance(response, StreamingResponse):
-            self._complete(
-                caller, idempotency, response.status_code, exchange, response
-            )
+        if not isinstance(response, StreamingResponse):
+            self._idempotency.complete(exchange, owned, response)
         return response
 
     def _refuse_unknown_model(self, model: object) -> None:
@@ -267,21 +256,7 @@ class ChatPipeline:
         store: Callable[[Exchange, bytes | None], None],
         turn: Turn | None,
     ) -> Response:
-        first: list[bytes] = []
-        # Hold the response until the first content: a failure before it is
-        # still a proper HTTP error status, not a broken 200 stream.
-        async for reply in replies:
-            kind = reply.WhichOneof("kind")
-            if kind == "started":
-                exchange.started = reply.started
-            elif kind == "chunks":
-                first = list(reply.chunks.items)
-                break
-            elif kind == "done":
-                exchange.finish(reply.done)
-                break
-            elif kind == "failure":
-                raise failure_error(reply.failure)
+        first = await _first_content(exchange, replies)
         encoder = exchange.codec.stream_encoder(
             hub, exchange.requested_model, exchange.request_id, exchange.passthrough
         )
@@ -294,11 +269,8 @@ class ChatPipeline:
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
         }
-        ticker = None
-        sse = exchange.codec.stream_media_type == "text/event-stream"
-        if sse and request.headers.get(PROGRESS_HEADER, "").lower() == "true":
-            passthrough = exchange.codec.format if exchange.passthrough else None
-            ticker = ProgressTicker(exchange.received, passthrough, INTERVAL_S)
+        ticker = _progress_ticker(request, exchange)
+        if ticker is not None:
             headers["X-OmniRoute-Progress"] = "enabled"
 
         def finished(done: Exchange, answer: bytes | None) -> None:
@@ -341,66 +313,28 @@ class ChatPipeline:
             turn, response_id(exchange.request_id), answer
         )
 
-    async def _replay(
-        self,
-        exchange: Exchange,
-        claim: cache_pb2.ClaimResponse | None,
-        key: str,
-    ) -> Response | None:
-        """The recorded answer of an earlier request with this key, if any."""
-        if claim is None or claim.state == cache_pb2.CLAIM_STATE_NEW:
-            return None
-        assert exchange.caller is not None
-        answer = claim.answer if claim.state == cache_pb2.CLAIM_STATE_DONE else None
-        if answer is None:
-            answer = await self._cache.wait_for(
-                exchange.caller.key_id, key, self.settings.request_timeout_s
-            )
-        if answer is None:
-            return None
-        exchange.cache = "idempotent"
-        self._recorder.record(exchange, answer.status)
-        return Response(
-            answer.body,
-            status_code=answer.status,
-            headers={
-                **dict(answer.headers),
-                "X-Request-Id": exchange.request_id,
-                IDEMPOTENT_HEADER: "true",
-            },
-        )
 
-    def _complete(
-        self,
-        caller: Caller,
-        key: str,
-        status: int,
-        exchange: Exchange,
-        outcome: Response | GatewayError,
-    ) -> None:
-        if isinstance(outcome, GatewayError):
-            body = orjson.dumps(exchange.codec.error_body(outcome))
-            headers = {"content-type": "application/json"}
-        else:
-            body = bytes(outcome.body)
-            headers = {
-                k: v for k, v in outcome.headers.items() if k.lower() in _REPLAYED
-            }
-        self._cache.complete_later(
-            caller.key_id,
-            key,
-            cache_pb2.RecordedAnswer(status=status, body=body, headers=headers),
-        )
+async def _first_content(exchange: Exchange, replies: ReplyStream) -> list[bytes]:
+    """Reads up to the first content: a failure before it is still a proper
+    HTTP error status, not a broken 200 stream."""
+    async for reply in replies:
+        kind = reply.WhichOneof("kind")
+        if kind == "started":
+            exchange.started = reply.started
+        elif kind == "chunks":
+            return list(reply.chunks.items)
+        elif kind == "done":
+            exchange.finish(reply.done)
+            break
+        elif kind == "failure":
+            raise failure_error(reply.failure)
+    return []
 
 
-def idempotency_key(request: Request, raw: bytes) -> str:
-    """The client's idempotency key bound to this exact request (path and body).
-
-    A key reused with another body or endpoint is another request, never its
-    replay.
-    """
-    key = request.headers.get("idempotency-key") or request.headers.get("x-request-id")
-    if not key:
-        return ""
-    digest = hashlib.sha256(request.url.path.encode() + b"\0" + raw).hexdigest()[:16]
-    return f"{key[:200]}|{digest}"
+def _progress_ticker(request: Request, exchange: Exchange) -> ProgressTicker | None:
+    """Progress frames, for an SSE client that asked for them."""
+    sse = exchange.codec.stream_media_type == "text/event-stream"
+    if not sse or request.headers.get(PROGRESS_HEADER, "").lower() != "true":
+        return None
+    passthrough = exchange.codec.format if exchange.passthrough else None
+    return ProgressTicker(exchange.received, passthrough, INTERVAL_S)
