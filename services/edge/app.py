@@ -97,11 +97,15 @@ HOT_PATHS = (
 
 
 def create_server_app(settings: EdgeSettings) -> KeyInPath:
-    """The ASGI app uvicorn serves, outermost first: a key-scoped path
-    becomes a plain path with its key; the request's span opens; its access
-    line is written when it ends; the gate admits it at its door; then the
-    hot endpoints are served directly and everything else by FastAPI."""
-    app = create_app(settings)
+    """The ASGI app uvicorn serves."""
+    return serve(create_app(settings))
+
+
+def serve(app: FastAPI) -> KeyInPath:
+    """``app`` wrapped as every request meets it, outermost first: a
+    key-scoped path becomes a plain path with its key; the request's span
+    opens; its access line is written when it ends; the gate admits it at its
+    door; then the hot endpoints are served directly, the rest by FastAPI."""
     routes = [route for module in ROUTERS for route in module.router.routes]
     hot = HotPaths(app, routes, HOT_PATHS, _gateway_error, _unexpected_error)  # type: ignore[arg-type]
     gated = ClientGate(hot, lambda: edge_of(app).gate, _gateway_error)

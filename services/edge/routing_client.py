@@ -78,7 +78,7 @@ class RoutingTableWatcher:
         while True:
             try:
                 async for response in self._stub.WatchRoutingTable(request):
-                    self._install(response.table)
+                    self.install(response.table)
                     backoff = 0.1
             except grpc.aio.AioRpcError as exc:
                 log.warning(
@@ -88,7 +88,8 @@ class RoutingTableWatcher:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 0.5)
 
-    def _install(self, table: router_pb2.RoutingTable) -> None:
+    def install(self, table: router_pb2.RoutingTable) -> None:
+        """Serves from ``table`` (each one the router streams; a test's own)."""
         self.table = table
         self._resolved = {}
         self.known_models = frozenset(

@@ -45,7 +45,8 @@ def provider_route(handler: ProviderHandler) -> Handler:
             )
             return error_response(dialect, 401, message)
         rule = state.faults.take(inbound.credential, inbound.model, request.path)
-        request[FAULT] = rule
+        if rule is not None:
+            request[FAULT] = rule
         delay_ms = state.config.latency_ms + ((rule.latency_ms or 0) if rule else 0)
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)

@@ -11,17 +11,20 @@ from aiohttp import web
 
 from services.simulator.audio import TranscriptJob
 from services.simulator.calls import CallLog
-from services.simulator.faults import FaultBook
+from services.simulator.errors import Dialect
+from services.simulator.faults import FaultBook, FaultRule
+from services.simulator.inbound import Inbound
 
 FILE_LIMIT = 512
 JOB_LIMIT = 1024
 DEFAULT_CHUNK_DELAY_MS = 5.0
 V = TypeVar("V")
 
-# Per-request values the provider pipeline sets for handlers and delivery.
-FAULT = "sim.fault"
-INBOUND = "sim.inbound"
-DIALECT = "sim.dialect"
+# Per-request values the provider pipeline sets for handlers and delivery
+# (typed keys: aiohttp warns about plain strings).
+FAULT: web.RequestKey[FaultRule] = web.RequestKey("sim.fault", FaultRule)
+INBOUND: web.RequestKey[Inbound] = web.RequestKey("sim.inbound", Inbound)
+DIALECT: web.RequestKey[Dialect] = web.RequestKey("sim.dialect", Dialect)
 
 
 @dataclass(frozen=True, slots=True)
