@@ -88,7 +88,8 @@ async def edge(
     async with running_edge(settings) as context:
         context.routes.install(build_table(current, version=1))
         app.state.edge = context
-        transport = httpx.ASGITransport(app=serve(app))
+        # The wrappers type a scope as a dict; httpx as a MutableMapping.
+        transport = httpx.ASGITransport(app=serve(app))  # type: ignore[arg-type]
         async with httpx.AsyncClient(
             transport=transport,
             base_url="http://edge",
