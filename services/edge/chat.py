@@ -22,7 +22,6 @@ from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError
 from omniroute.routing.plan import first_target
-from omniroute.runtime import telemetry
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.responses.response import response_id
@@ -40,10 +39,9 @@ from services.edge.exchange import (
     Recorder,
     collect_answer,
     failure_error,
-    new_request_id,
+    open_exchange,
     session_id,
 )
-from services.edge.gate import caller_of
 from services.edge.idempotency import Idempotency
 from services.edge.progress import HEADER as PROGRESS_HEADER
 from services.edge.progress import INTERVAL_S, ProgressTicker
@@ -89,21 +87,12 @@ class ChatPipeline:
 
         ``model_rewrite`` maps the client's model string before resolution
         (the dedicated ``/v1/providers/{provider}/...`` routes use it).
-        ``endpoint`` names the route in metrics and usage events when its
-        path holds the model (Gemini's), which must not become a label.
+        ``endpoint`` names the route when its path holds the model.
         """
-        exchange = Exchange(new_request_id(), endpoint or request.scope["path"], codec)
-        request.state.exchange = exchange
-        if telemetry.enabled():
-            # The request's server span is open (request_span.py).
-            telemetry.annotate({"omniroute.request_id": exchange.request_id})
-            exchange.trace = telemetry.to_message()
-        try:
-            return await self._serve(request, exchange, model_rewrite)
-        except GatewayError as err:
-            exchange.fail(err)
-            self._recorder.record(exchange)
-            raise
+        exchange = open_exchange(request, codec, endpoint)
+        return await self._recorder.failures_recorded(
+            exchange, self._serve(request, exchange, model_rewrite)
+        )
 
     async def _serve(
         self,
@@ -111,7 +100,8 @@ class ChatPipeline:
         exchange: Exchange,
         model_rewrite: Callable[[str], str] | None,
     ) -> Response:
-        caller = exchange.caller = caller_of(request)
+        caller = exchange.caller
+        assert caller is not None
         raw = received = await read_body(request, self.settings.max_body_bytes)
         client_body = parse_json_object(raw)
         local = exchange.codec.local_answer(client_body)

@@ -18,10 +18,9 @@ from omniroute.errors import GatewayError
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.gemini.count import count_request_to_hub as gemini_count_to_hub
 from services.edge.body import parse_json_object, read_body
-from services.edge.codecs import ANTHROPIC, Codec, GeminiCodec
+from services.edge.codecs import ANTHROPIC, GeminiCodec
 from services.edge.dispatch_path import DispatchPath, Resolved
-from services.edge.exchange import Exchange, new_request_id
-from services.edge.gate import caller_of
+from services.edge.exchange import Exchange, open_exchange
 from services.edge.settings import EdgeSettings
 from services.edge.token_count import (
     count_request_to_hub,
@@ -41,7 +40,7 @@ class TokenCounting:
 
     async def anthropic(self, request: Request) -> Response:
         """``input_tokens`` of a Messages body: Anthropic's own, else local."""
-        exchange = _exchange(request, ANTHROPIC)
+        exchange = open_exchange(request, ANTHROPIC)  # never recorded: not usage
         raw = await read_body(request, self._max_body)
         hub = count_request_to_hub(parse_json_object(raw))
         resolved = self._path.resolve(exchange, str(hub["model"]))
@@ -53,7 +52,7 @@ class TokenCounting:
 
     async def gemini(self, request: Request, model: str) -> Response:
         """Gemini's ``totalTokens``: a local estimate."""
-        exchange = _exchange(request, GeminiCodec(model, stream=False))
+        exchange = open_exchange(request, GeminiCodec(model, stream=False))
         # An unknown model is a 404 before anything about the body, as at Gemini.
         self._path.resolve(exchange, model)
         raw = await read_body(request, self._max_body)
@@ -74,6 +73,7 @@ class TokenCounting:
             client_format=WireFormat.ANTHROPIC.to_proto(),
             body=orjson.dumps(hub),
             client_body=raw,
+            client_body_forwardable=True,  # a count is the client's own body
             operation="count_tokens",
         )
         try:
@@ -96,15 +96,6 @@ class TokenCounting:
         finally:
             replies.close()
         return None
-
-
-def _exchange(request: Request, codec: Codec) -> Exchange:
-    """A count's exchange: for routing, permissions and error shapes only (a
-    count is not usage)."""
-    exchange = Exchange(new_request_id(), request.scope["path"], codec)
-    exchange.caller = caller_of(request)
-    request.state.exchange = exchange
-    return exchange
 
 
 def _json(body: object, source: str) -> Response:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 
 from omniroute.common.v1 import common_pb2, config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
@@ -28,6 +29,7 @@ from services.edge.admission import Admission, Ticket
 from services.edge.auth import Caller
 from services.edge.codecs import Codec
 from services.edge.dispatcher import ReplyStream
+from services.edge.gate import caller_of
 from services.edge.usage_events import UsagePublisher
 
 
@@ -100,6 +102,27 @@ class Exchange:
             if self.started.fallbacks:
                 headers["X-OmniRoute-Fallback-Attempts"] = str(self.started.fallbacks)
         return headers
+
+
+def open_exchange(
+    request: Request, codec: Codec, endpoint: str | None = None, kind: str = "chat"
+) -> Exchange:
+    """The exchange of a request the gate admitted, attached to the request
+    (its errors and its access line read it) and to the request's trace.
+
+    ``endpoint`` names the route in metrics and usage events when its path
+    holds the model (Gemini's), which must not become a label.
+    """
+    exchange = Exchange(
+        new_request_id(), endpoint or request.scope["path"], codec, kind=kind
+    )
+    exchange.caller = caller_of(request)
+    request.state.exchange = exchange
+    if telemetry.enabled():
+        # The request's server span is open (request_span.py).
+        telemetry.annotate({"omniroute.request_id": exchange.request_id})
+        exchange.trace = telemetry.to_message()
+    return exchange
 
 
 async def collect_answer(exchange: Exchange, replies: ReplyStream) -> bytes:
@@ -211,6 +234,18 @@ class Recorder:
                 trace=exchange.trace or telemetry.to_message(),
             )
         )
+
+    async def failures_recorded(
+        self, exchange: Exchange, serving: Awaitable[Response]
+    ) -> Response:
+        """``serving``'s response; a failure is recorded, then raised on to
+        be rendered in the client's format."""
+        try:
+            return await serving
+        except GatewayError as err:
+            exchange.fail(err)
+            self.record(exchange)
+            raise
 
     def _cost(self, exchange: Exchange) -> float:
         """What ``exchange`` cost in USD; -1 when it cannot be priced."""

@@ -21,16 +21,14 @@ from starlette.responses import Response
 
 from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
 from omniroute.dispatch.v1 import dispatch_pb2
-from omniroute.errors import BadRequest, GatewayError, PayloadTooLarge
-from omniroute.runtime import telemetry
+from omniroute.errors import BadRequest, PayloadTooLarge
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.gemini import embeddings as gemini_embeddings
 from omniroute.wire.ollama import embed as ollama_embed
 from services.edge.body import parse_json_object, read_body
 from services.edge.codecs import OLLAMA, OPENAI_CHAT, ClientCodec, Codec
 from services.edge.dispatch_path import DispatchPath
-from services.edge.exchange import Exchange, Recorder, collect_answer, new_request_id
-from services.edge.gate import caller_of
+from services.edge.exchange import Exchange, Recorder, collect_answer, open_exchange
 from services.edge.settings import EdgeSettings
 
 ModelRewrite = Callable[[str], str] | None
@@ -195,20 +193,12 @@ class MediaPipeline:
     ) -> Response:
         """Serves one request; ``codec`` is the client's format (the dispatch
         is OpenAI's either way) and ``shape`` turns OpenAI's answer into it."""
-        exchange = Exchange(new_request_id(), endpoint or request.scope["path"], codec)
-        exchange.kind = "audio" if operation == "transcription" else operation
-        request.state.exchange = exchange
-        if telemetry.enabled():
-            telemetry.annotate({"omniroute.request_id": exchange.request_id})
-            exchange.trace = telemetry.to_message()
-        try:
-            return await self._dispatch(
-                request, exchange, operation, parse, rewrite, shape
-            )
-        except GatewayError as err:
-            exchange.fail(err)
-            self._recorder.record(exchange)
-            raise
+        kind = "audio" if operation == "transcription" else operation
+        exchange = open_exchange(request, codec, endpoint, kind)
+        return await self._recorder.failures_recorded(
+            exchange,
+            self._dispatch(request, exchange, operation, parse, rewrite, shape),
+        )
 
     async def _dispatch(
         self,
@@ -219,7 +209,6 @@ class MediaPipeline:
         rewrite: ModelRewrite,
         shape: AnswerShape | None,
     ) -> Response:
-        exchange.caller = caller_of(request)
         body: dict[str, Any] = await parse(exchange)
         payload, payload_type, payload_name = body.pop("_payload", (b"", "", ""))
         model = body.get("model")
