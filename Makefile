@@ -29,9 +29,10 @@ test: venv
 	sh tests/dashboard/ensure_chromium.sh || echo "warning: no Chromium: the dashboard browser tests will be skipped"
 	$(BIN)/python -m pytest
 
-## Unit and component tests only (no multi-process stacks).
+## Unit and component tests, on two cores, in about a minute: no
+## multi-process stacks, SQLite only, no fuzzing (make test runs them all).
 test-fast: venv
-	$(BIN)/python -m pytest -m 'not e2e'
+	$(BIN)/python -m pytest -n 2 -m 'not e2e and not postgres and not fuzz'
 
 ## Regenerate the gRPC/protobuf stubs from proto/ (checked in).
 proto: venv

@@ -86,6 +86,7 @@ def admin_process(
         log.close()
 
 
+@pytest.mark.fuzz
 @pytest.mark.skipif(not SCHEMATHESIS.exists(), reason="schemathesis is not installed")
 def test_no_server_errors(admin_process: str, tmp_path: Path) -> None:
     result = subprocess.run(
