@@ -23,12 +23,12 @@ from services.edge.dispatch_path import DispatchPath, Resolved
 from services.edge.exchange import Exchange, open_exchange
 from services.edge.settings import EdgeSettings
 from services.edge.token_count import (
+    HEADER,
     count_request_to_hub,
     estimate_tokens,
     provider_count,
 )
 
-HEADER = "X-OmniRoute-Token-Count"
 # A provider's count is a quick call; past this the local estimate answers.
 PROVIDER_COUNT_TIMEOUT_S = 30.0
 

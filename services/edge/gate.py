@@ -12,8 +12,8 @@ gate: probes and scrapers), Ollama's probes ``/`` and ``/api/version``
 and the management API and dashboard (``MANAGEMENT``: forwarded to admin,
 which authenticates them itself and keeps its own login guard).
 
-What a route may do with the model comes later, once the model is known:
-``check_model`` below, called by the shared dispatch path.
+Whether the key may use the model it asks for is decided once the model is
+known, by the shared dispatch path (``dispatch_path.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Token counts: ``/v1/messages/count_tokens`` and Gemini's ``countTokens``.
+"""Token counting's pure parts: the local estimate, the count request as a
+hub request, the provider's answer read (the pipeline is ``counting.py``).
 
 Anthropic counts tokens itself, so a model served by Anthropic is counted
 upstream (through an executor, which holds the credentials). Every other
