@@ -418,6 +418,10 @@ Try it:
     -H "Content-Type: application/json" \\
     -d '{{"model": "{model}", "messages": [{{"role": "user", "content": "Hello!"}}]}}'
 
+Point a tool at it (README.md, "Point your tools at it", has the rest):
+  ANTHROPIC_BASE_URL={stack.edge_url} ANTHROPIC_API_KEY={stack.api_key} claude
+  OpenAI SDKs: base URL {stack.edge_url}/v1; Ollama tools: {stack.edge_url}
+
 Press Ctrl-C to stop everything.
 """
 

@@ -54,12 +54,13 @@ def _fields(
     scope: dict[str, Any], response: dict[str, Any], started: float
 ) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "request_id": response["request_id"],
         "method": scope["method"],
         "path": scope["path"],
         "status": response["status"],
         "latency_ms": round((time.perf_counter() - started) * 1000, 2),
     }
+    if response["request_id"]:
+        fields["request_id"] = response["request_id"]
     exchange = (scope.get("state") or {}).get("exchange")
     if exchange is None:
         return fields
