@@ -29,6 +29,13 @@ def find(
     """
     if table is None or not name:
         return None
+    found = _find(table, name)
+    if found is None and name.endswith(":latest"):
+        found = _find(table, name.removesuffix(":latest"))  # Ollama's default tag
+    return found
+
+
+def _find(table: router_pb2.RoutingTable, name: str) -> router_pb2.ModelEntry | None:
     entries = {entry.id: entry for entry in table.models}
     if name in entries:
         return entries[name]

@@ -13,7 +13,7 @@ import logging
 
 import grpc
 
-from omniroute.errors import Unavailable
+from omniroute.errors import NotFound, Unavailable
 from omniroute.router.v1 import router_pb2, router_pb2_grpc
 from omniroute.routing.resolve import resolve
 
@@ -67,7 +67,7 @@ class RoutingTableWatcher:
             )
         route = self._resolved.get(model)
         if route is None:
-            route = resolve(table, model)  # raises for unknown names: not cached
+            route = _resolve(table, model)  # raises for unknown names: not cached
             if len(self._resolved) < _RESOLVED_MAX:
                 self._resolved[model] = route
         return table, route
@@ -100,3 +100,17 @@ class RoutingTableWatcher:
             "routing table installed",
             extra={"version": table.version, "config_version": table.config_version},
         )
+
+
+# Ollama's default tag: ``llama3.2:latest`` is ``llama3.2``, and Ollama tools
+# append it to a name they were given bare.
+_DEFAULT_TAG = ":latest"
+
+
+def _resolve(table: router_pb2.RoutingTable, model: str) -> router_pb2.Route:
+    try:
+        return resolve(table, model)
+    except NotFound:
+        if not model.endswith(_DEFAULT_TAG):
+            raise
+        return resolve(table, model.removesuffix(_DEFAULT_TAG))

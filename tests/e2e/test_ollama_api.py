@@ -87,6 +87,19 @@ def test_chat_answers_and_calls_tools(client: ollama.Client) -> None:
     assert dict(call.function.arguments) == {"query": "the weather"}
 
 
+def test_the_default_tag_names_the_model(client: ollama.Client) -> None:
+    """Ollama tools add ``:latest`` to a bare name; it is the same model."""
+    answer = client.chat(
+        model="llama3.2:latest", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert answer.message.content == "Echo: hi"
+    shown = client.show("llama3.2:latest")
+    assert "completion" in (shown.capabilities or [])
+    with pytest.raises(ollama.ResponseError) as unknown:
+        client.chat(model="nope:latest", messages=[{"role": "user", "content": "x"}])
+    assert unknown.value.status_code == 404
+
+
 def test_chat_without_messages_is_the_load_call(
     client: ollama.Client, sim: Simulator
 ) -> None:
