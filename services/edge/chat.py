@@ -171,15 +171,15 @@ class ChatPipeline:
             metrics.CACHE_LOOKUPS.labels("hit" if cached else "miss").inc()
             if cached is not None:
                 return await self._cached(exchange, hub, cached, turn)
-        is_openai = exchange.codec.format is WireFormat.OPENAI_CHAT
         replies = await self._path.submit(
             exchange,
             resolved,
             dispatch_pb2.Dispatch(
                 client_format=exchange.codec.format.to_proto(),
                 body=hub_bytes,
-                client_body=b"" if is_openai or not raw else raw,
-                client_body_forwardable=not is_openai and bool(raw),
+                # Empty unless the codec and the policies let it go as it is.
+                client_body=raw,
+                client_body_forwardable=bool(raw),
                 stream=exchange.stream,
             ),
         )

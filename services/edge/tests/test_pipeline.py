@@ -92,11 +92,6 @@ async def test_an_unknown_model_is_a_404_before_any_dispatch(edge: Edge) -> None
     assert edge.simulator.calls() == []
 
 
-@pytest.fixture
-def configure() -> object:
-    return None
-
-
 class TestAdmission:
     @pytest.fixture
     def configure(self) -> object:
