@@ -101,7 +101,6 @@ async def show(request: Request) -> Response:
     """One model (``model``, or the older ``name``): its details and its
     capabilities (``completion`` and ``tools`` for chat models, ``embedding``
     for embedding models). An unknown model is a 404."""
-    _table(request)
     body = parse_json_object(
         await read_body(request, edge(request).settings.max_body_bytes)
     )
