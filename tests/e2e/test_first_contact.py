@@ -199,10 +199,14 @@ def test_a_failed_attempt_says_why_in_the_text_log(
     text_sim.fault(
         model="gemini-2.5-pro", status=503, message="model overloaded, try later"
     )
-    client = openai.OpenAI(
-        base_url=text_stack.edge_url + "/v1", api_key=text_stack.api_key, max_retries=0
-    )
-    with pytest.raises(openai.APIStatusError) as failed:
+    with (
+        openai.OpenAI(
+            base_url=text_stack.edge_url + "/v1",
+            api_key=text_stack.api_key,
+            max_retries=0,
+        ) as client,
+        pytest.raises(openai.APIStatusError) as failed,
+    ):
         client.chat.completions.create(
             model="gemini-2.5-pro", messages=[{"role": "user", "content": "hi"}]
         )

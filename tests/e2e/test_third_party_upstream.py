@@ -20,7 +20,9 @@ import pytest
 from bench.peers import ensure_litellm
 from omniroute.stack import Stack, StackConfig, free_port, http_ok, wait_until
 
-pytestmark = pytest.mark.e2e
+# The first run installs LiteLLM into its own venv (a minute or two on a busy
+# machine): more than the default per-test timeout.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 MODEL = "claude-haiku-4-5-20251001"  # one of the anthropic preset's models
 MASTER_KEY = "sk-litellm-mock-8d2f1a9c4e7b"
