@@ -89,6 +89,9 @@ class ApiKey(Base):
     allowed_models: Mapped[list[str]] = mapped_column(default=list)
     rpm_limit: Mapped[int] = mapped_column(Integer, default=0)
     tpm_limit: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The original OmniRoute's opt-out of content logging. No key's prompts
+    # or answers are ever logged here; the flag is kept, shown and migrated.
+    no_log: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     source: Mapped[str] = mapped_column(String(16), default="api")
     revoked_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
