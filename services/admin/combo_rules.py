@@ -62,3 +62,48 @@ def referrers(combos: Mapping[str, config_pb2.Combo], name: str) -> list[str]:
         for other in combos.values()
         if other.name != name and any(m.model == name for m in other.members)
     )
+
+
+def members_from_original(models: Any) -> Any:
+    """The original OmniRoute's ``models`` list as our members.
+
+    Its entries are a ``"provider/model"`` string, ``{model, weight}``,
+    ``{kind: "model", provider, model, weight, connectionId}`` or
+    ``{kind: "combo-ref", comboName}``. Its weight 0 means "not set", ours 1.
+    A ``connectionId`` pin is not kept: our members name a model, and the
+    provider's accounts are chosen per request. Anything else is returned as
+    it came, so validation reports it in the request's own terms.
+    """
+    if not isinstance(models, list):
+        return models
+    return [_member_from_original(entry) for entry in models]
+
+
+def _member_from_original(entry: Any) -> Any:
+    if isinstance(entry, str):
+        return {"model": entry, "weight": 1}
+    if not isinstance(entry, dict):
+        return entry
+    if entry.get("kind") == "combo-ref":
+        model = entry.get("comboName")
+    else:
+        model = entry.get("model")
+        provider = entry.get("provider") or entry.get("providerId")
+        if isinstance(model, str) and provider and "/" not in model:
+            model = f"{provider}/{model}"
+    return {"model": model, "weight": entry.get("weight") or 1}
+
+
+def members_as_original(
+    members: Sequence[Mapping[str, Any]], combo_names: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Our members as the original lists them: nested combos as references."""
+    combos = set(combo_names)
+    listed: list[dict[str, Any]] = []
+    for member in members:
+        model, weight = str(member["model"]), int(member.get("weight", 1))
+        if model in combos:
+            listed.append({"kind": "combo-ref", "comboName": model, "weight": weight})
+        else:
+            listed.append({"kind": "model", "model": model, "weight": weight})
+    return listed

@@ -8,8 +8,19 @@ camelCase, our protobuf contracts snake_case. Every body accepts both;
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict
+from typing import Any, TypeVar
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+)
 from pydantic.alias_generators import to_camel
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _either(name: str) -> AliasChoices:
@@ -31,3 +42,19 @@ class Ok(BaseModel):
     """A plain acknowledgement."""
 
     ok: bool = True
+
+
+def validated(model: type[M], data: Any) -> M:
+    """Validates ``data`` as a request body; errors answer as FastAPI's own do."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
+def with_camel_twins(data: Any) -> Any:
+    """A serialised row with a camelCase twin of each snake_case field: the
+    original OmniRoute's callers read camelCase, ours snake_case."""
+    if not isinstance(data, dict):
+        return data
+    return data | {to_camel(k): v for k, v in data.items() if "_" in k}

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from google.protobuf.message import Message
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from omniroute.common.v1 import config_pb2
 from omniroute.errors import BadRequest
@@ -44,8 +44,26 @@ def mask_url(url: str) -> str:
 
 
 class ProxyIn(SnakeModel):
+    """``{url, enabled}``, or the original OmniRoute's ``{level: "global",
+    proxy: {type, host, port, username, password}}`` (``proxy: null``
+    removes it). Its per-provider, combo and key levels have no equivalent:
+    one proxy serves every provider call here."""
+
     url: str = Field("", max_length=2048, description="http:// or https://")
     enabled: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_body(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not {"level", "proxy"} & data.keys():
+            return data
+        level = data.get("level", "global")
+        if level != "global":
+            raise ValueError(
+                f"level '{level}': only the global proxy exists here; one "
+                "proxy serves every provider call"
+            )
+        return {"url": _url_of(data.get("proxy")), "enabled": True}
 
     @field_validator("url")
     @classmethod
@@ -66,10 +84,27 @@ class ProxyIn(SnakeModel):
         return value
 
 
+def _url_of(proxy: Any) -> str:
+    if proxy is None:
+        return ""
+    if not isinstance(proxy, dict) or not proxy.get("host"):
+        raise ValueError("proxy: give {type, host, port} or null to remove it")
+    user = quote(str(proxy.get("username") or ""), safe="")
+    password = quote(str(proxy.get("password") or ""), safe="")
+    login = f"{user}:{password}@" if user or password else ""
+    port = f":{proxy['port']}" if proxy.get("port") else ""
+    return f"{proxy.get('type') or 'http'}://{login}{proxy['host']}{port}"
+
+
 class ProxyView(BaseModel):
     enabled: bool
     url: str = Field(description="Masked when it carries a password")
     configured: bool
+    # The original OmniRoute's view by level; only the global one exists.
+    global_proxy: dict[str, Any] | None = Field(serialization_alias="global")
+    providers: dict[str, Any] = Field(default_factory=dict)
+    combos: dict[str, Any] = Field(default_factory=dict)
+    keys: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,7 +198,19 @@ def _check_thinking_budget(body: gc.ThinkingBudgetConfig) -> None:
 
 def _show_proxy(proxy: gc.ProxyConfig, secret: bytes) -> ProxyView:
     url = proxy.url(secret)
-    return ProxyView(enabled=proxy.enabled, url=mask_url(url), configured=bool(url))
+    parts = urlsplit(url)
+    shown = (
+        {"type": parts.scheme, "host": parts.hostname, "port": parts.port}
+        | ({"username": unquote(parts.username)} if parts.username else {})
+        if url and proxy.enabled
+        else None
+    )
+    return ProxyView(
+        enabled=proxy.enabled,
+        url=mask_url(url),
+        configured=bool(url),
+        global_proxy=shown,
+    )
 
 
 def take_proxy(body: ProxyIn, current: gc.ProxyConfig, secret: bytes) -> gc.ProxyConfig:

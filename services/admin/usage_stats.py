@@ -226,3 +226,50 @@ async def latency_summary(
             "count": len(values),
         }
     return summary
+
+
+async def original_summary(
+    session: AsyncSession, since: datetime, until: datetime
+) -> dict[str, Any]:
+    """The window's usage as the original OmniRoute's ``/api/usage/history``
+    sums it: totals, and requests, tokens and cost by provider, model,
+    account (its "connection") and API key."""
+    summary: dict[str, Any] = {}
+    everything = {"total": literal("total")}
+    by_name = {
+        "byProvider": UsageRecord.provider_id,
+        "byModel": UsageRecord.model,
+        "byAccount": UsageRecord.account_id,
+        "byApiKey": UsageRecord.api_key_id,
+    }
+    for name, column in (everything | by_name).items():
+        rows = await session.execute(
+            select(
+                column.label("name"),
+                func.count().label("requests"),
+                func.sum(UsageRecord.prompt_tokens).label("prompt"),
+                func.sum(UsageRecord.completion_tokens).label("completion"),
+                func.sum(func.coalesce(UsageRecord.cost_usd, 0.0)).label("cost"),
+            )
+            .where(
+                UsageRecord.timestamp >= utc(since), UsageRecord.timestamp < utc(until)
+            )
+            .group_by(column)
+        )
+        summary[name] = {
+            str(row.name): {
+                "requests": int(row.requests or 0),
+                "promptTokens": int(row.prompt or 0),
+                "completionTokens": int(row.completion or 0),
+                "cost": round(float(row.cost or 0.0), 6),
+            }
+            for row in rows
+        }
+    total = summary.pop("total").get("total", {})
+    return {
+        "totalRequests": total.get("requests", 0),
+        "totalPromptTokens": total.get("promptTokens", 0),
+        "totalCompletionTokens": total.get("completionTokens", 0),
+        "totalCost": total.get("cost", 0.0),
+        **summary,
+    }

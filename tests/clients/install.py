@@ -75,7 +75,7 @@ def stderr_progress(line: str) -> None:
 
 def ensure_all(progress: Progress = stderr_progress) -> Clients:
     """Installs whatever is missing or out of date; returns the paths."""
-    with _lock():
+    with lock(HERE / ".install.lock"):
         ensure_node(progress)
         ensure_python(progress)
     return Clients(NODE_MODULES / ".bin", NODE_MODULES, venv_python())
@@ -87,7 +87,7 @@ def venv_python() -> Path:
 
 def node_stamp() -> str:
     node = _run_quiet(["node", "--version"])
-    return _digest(
+    return digest(
         (NODE_DIR / "package.json").read_bytes(),
         (NODE_DIR / "package-lock.json").read_bytes(),
         node.encode(),
@@ -95,7 +95,7 @@ def node_stamp() -> str:
 
 
 def python_stamp() -> str:
-    return _digest(REQUIREMENTS.read_bytes(), sys.version.encode())
+    return digest(REQUIREMENTS.read_bytes(), sys.version.encode())
 
 
 def ensure_node(progress: Progress = stderr_progress) -> None:
@@ -107,12 +107,12 @@ def ensure_node(progress: Progress = stderr_progress) -> None:
                 "Node.js 20 or later with npm (Debian: apt-get install nodejs npm)"
             )
     stamp = node_stamp()
-    if _stamp_of(NODE_MODULES) == stamp:
+    if stamp_of(NODE_MODULES) == stamp:
         progress("npm clients up to date (node/node_modules)")
         return
     progress("installing npm clients with npm ci (about 250 MB, once)...")
     started = time.monotonic()
-    _install(
+    run_install(
         ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=NODE_DIR,
         what="npm ci in tests/clients/node",
@@ -126,7 +126,7 @@ def ensure_python(progress: Progress = stderr_progress) -> None:
     """The clients' own venv with ``requirements.txt`` unless its stamp is
     current; a stale venv is rebuilt from scratch, so nothing lingers."""
     stamp = python_stamp()
-    if _stamp_of(VENV) == stamp and venv_python().exists():
+    if stamp_of(VENV) == stamp and venv_python().exists():
         progress("Python clients up to date (tests/clients/.venv)")
         return
     progress("installing Python clients into tests/clients/.venv (once)...")
@@ -134,7 +134,7 @@ def ensure_python(progress: Progress = stderr_progress) -> None:
     if VENV.exists():
         shutil.rmtree(VENV)
     venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    _install(
+    run_install(
         [
             str(venv_python()),
             "-m",
@@ -154,7 +154,14 @@ def ensure_python(progress: Progress = stderr_progress) -> None:
     progress(f"Python clients installed in {time.monotonic() - started:.0f}s")
 
 
-def _install(args: list[str], cwd: Path, what: str, registry: str) -> None:
+def run_install(
+    args: list[str],
+    cwd: Path,
+    what: str,
+    registry: str,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Runs one install command; an ``InstallError`` says what failed and why."""
     try:
         done = subprocess.run(
             args,
@@ -163,7 +170,7 @@ def _install(args: list[str], cwd: Path, what: str, registry: str) -> None:
             capture_output=True,
             text=True,
             timeout=INSTALL_TIMEOUT_S,
-            env={**os.environ, "PIP_NO_INPUT": "1"},
+            env={**os.environ, "PIP_NO_INPUT": "1", **(env or {})},
         )
     except subprocess.TimeoutExpired:
         raise InstallError(
@@ -182,16 +189,16 @@ def _install(args: list[str], cwd: Path, what: str, registry: str) -> None:
     raise InstallError(f"{what} exited {done.returncode}:\n{tail}")
 
 
-def _stamp_of(folder: Path) -> str:
+def stamp_of(folder: Path) -> str:
     path = folder / STAMP_NAME
     return path.read_text().strip() if path.exists() else ""
 
 
-def _digest(*parts: bytes) -> str:
-    digest = hashlib.sha256()
+def digest(*parts: bytes) -> str:
+    hasher = hashlib.sha256()
     for part in parts:
-        digest.update(hashlib.sha256(part).digest())
-    return digest.hexdigest()
+        hasher.update(hashlib.sha256(part).digest())
+    return hasher.hexdigest()
 
 
 def _run_quiet(args: list[str]) -> str:
@@ -201,9 +208,9 @@ def _run_quiet(args: list[str]) -> str:
 
 
 @contextlib.contextmanager
-def _lock() -> Iterator[None]:
+def lock(path: Path) -> Iterator[None]:
     """Two runs at once (two terminals) install one after the other."""
-    with open(HERE / ".install.lock", "w") as handle:
+    with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -91,7 +92,7 @@ class ApiKey(Base):
     tpm_limit: Mapped[int] = mapped_column(BigInteger, default=0)
     # The original OmniRoute's opt-out of content logging. No key's prompts
     # or answers are ever logged here; the flag is kept, shown and migrated.
-    no_log: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    no_log: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     source: Mapped[str] = mapped_column(String(16), default="api")
     revoked_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True

@@ -8,10 +8,10 @@ the current period.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import select
 
 from omniroute.budgets import period_bounds
@@ -27,13 +27,39 @@ from services.admin.schemas import CamelModel
 router = APIRouter(prefix="/api/usage/budget", tags=["usage"])
 
 
+_PERIODS = ("daily", "weekly", "monthly")
+
+
 class BudgetIn(CamelModel):
+    """``{keyId, limit, period}``, or the original OmniRoute's
+    ``{apiKeyId, dailyLimitUsd, weeklyLimitUsd, monthlyLimitUsd,
+    resetInterval}``: its active limit is the one of ``resetInterval`` (else
+    the shortest period with a limit), and that is the one kept."""
+
     key_id: str = Field(max_length=64)
     limit: float = Field(ge=0, le=10**9, description="USD per period; 0 removes it")
     period: usage_stats.Period = "monthly"
     warning_threshold: float = Field(
         0.8, ge=0, le=1, description="Fraction of the limit that logs a warning"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_body(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "apiKeyId" not in data:
+            return data
+        limits = {p: data.get(f"{p}LimitUsd") for p in _PERIODS}
+        period = data.get("resetInterval") or next(
+            (p for p in _PERIODS if limits.get(p)), "monthly"
+        )
+        taken = {
+            "keyId": data["apiKeyId"],
+            "limit": limits.get(period) or 0,
+            "period": period,
+        }
+        if "warningThreshold" in data:
+            taken["warningThreshold"] = data["warningThreshold"]
+        return taken
 
 
 class BudgetStatus(CamelModel):
@@ -54,13 +80,49 @@ class BudgetList(CamelModel):
     budgets: list[BudgetStatus]
 
 
+def original_view(key_id: str, status: BudgetStatus | None) -> dict[str, Any]:
+    """One key's budget as the original OmniRoute answers it: the limit per
+    period (one is set here, the active one), the period's spend, and
+    whether a request would be allowed."""
+    limit = status.limit if status else 0.0
+    period = status.period if status else "daily"
+    spent = status.spent if status else 0.0
+    budget = {f"{p}LimitUsd": limit if p == period else 0 for p in _PERIODS} | {
+        "warningThreshold": status.warning_threshold if status else 0.8,
+        "resetInterval": period,
+    }
+    return budget | {
+        "apiKeyId": key_id,
+        "budget": budget,
+        "activeLimitUsd": limit,
+        "totalCostPeriod": spent,
+        "budgetCheck": {
+            "allowed": not (status and status.exceeded),
+            "activeLimitUsd": limit,
+            "periodUsed": spent,
+            "remaining": status.remaining if status else 0.0,
+        },
+    }
+
+
 @router.get("")
 async def budget_status(
     ctx: Ctx,
-    _: Admin,
+    actor: Admin,
     key_id: Annotated[str | None, Query(alias="keyId", max_length=64)] = None,
-) -> BudgetList:
-    """Every key's budget with what it spent this period (or one: ``?keyId=``)."""
+    api_key_id: Annotated[str | None, Query(alias="apiKeyId", max_length=64)] = None,
+) -> dict[str, Any]:
+    """Every key's budget with what it spent this period (or one: ``?keyId=``;
+    the original's ``?apiKeyId=`` adds its fields for that key)."""
+    listed = await _statuses(ctx, key_id or api_key_id)
+    answer = listed.model_dump(mode="json", by_alias=True)
+    if api_key_id:
+        first = listed.budgets[0] if listed.budgets else None
+        answer |= original_view(api_key_id, first)
+    return answer
+
+
+async def _statuses(ctx: Ctx, key_id: str | None) -> BudgetList:
     moment = now()
     async with ctx.sessions() as session:
         query = select(Budget, ApiKey.name).join(ApiKey, ApiKey.id == Budget.key_id)
@@ -94,7 +156,7 @@ async def budget_status(
 
 
 @router.post("")
-async def set_budget(ctx: Ctx, body: BudgetIn, actor: Admin) -> BudgetList:
+async def set_budget(ctx: Ctx, body: BudgetIn, actor: Admin) -> dict[str, Any]:
     """Sets or changes one key's budget (``limit: 0`` removes it)."""
     async with change(
         ctx, actor, "budget.set", body.key_id, body.model_dump(mode="json")
@@ -112,7 +174,13 @@ async def set_budget(ctx: Ctx, body: BudgetIn, actor: Admin) -> BudgetList:
             budget.limit_usd = body.limit
             budget.period = body.period
             budget.warning_threshold = body.warning_threshold
-    return await budget_status(ctx, actor, body.key_id)
+    listed = await _statuses(ctx, body.key_id)
+    first = listed.budgets[0] if listed.budgets else None
+    return (
+        listed.model_dump(mode="json", by_alias=True)
+        | {"success": True}
+        | original_view(body.key_id, first)
+    )
 
 
 @router.delete("", status_code=204)

@@ -58,16 +58,50 @@ def _unavailable(address: str, exc: grpc.aio.AioRpcError) -> Unavailable:
     )
 
 
-@router.get("")
-async def cache_stats(ctx: Ctx, _: Admin) -> CacheStats:
-    """Exact and semantic cache sizes and hit rates, idempotency records."""
+class OriginalStats(CamelModel):
+    """``GET /api/cache/stats``: the original OmniRoute's flat view of its
+    response cache (entries, hits, misses, hit rate). It also counts bytes;
+    our cache service does not, so those are not given."""
+
+    size: int
+    max_size: int
+    hits: int
+    misses: int
+    evictions: int = Field(0, description="Not counted here: entries expire")
+    hit_rate: float
+
+
+async def _stats(ctx: Ctx) -> cache_pb2.StatsResponse:
     address = ctx.settings.cache_address
     async with grpc.aio.insecure_channel(address) as channel:
         stub = cache_pb2_grpc.CacheServiceStub(channel)
         try:
-            stats = await stub.Stats(cache_pb2.StatsRequest(), timeout=_DEADLINE_S)
+            stats: cache_pb2.StatsResponse = await stub.Stats(
+                cache_pb2.StatsRequest(), timeout=_DEADLINE_S
+            )
+            return stats
         except grpc.aio.AioRpcError as exc:
             raise _unavailable(address, exc) from None
+
+
+@router.get("/stats")
+async def original_cache_stats(ctx: Ctx, _: Admin) -> OriginalStats:
+    """The response cache in the original OmniRoute's shape."""
+    stats = await _stats(ctx)
+    lookups = stats.hits + stats.misses
+    return OriginalStats(
+        size=stats.entries,
+        max_size=stats.max_entries,
+        hits=stats.hits,
+        misses=stats.misses,
+        hit_rate=round(stats.hits / lookups, 4) if lookups else 0.0,
+    )
+
+
+@router.get("")
+async def cache_stats(ctx: Ctx, _: Admin) -> CacheStats:
+    """Exact and semantic cache sizes and hit rates, idempotency records."""
+    stats = await _stats(ctx)
     lookups = stats.hits + stats.misses  # hits: exact and semantic ones
     exact_hits = stats.hits - stats.semantic_hits
     return CacheStats(

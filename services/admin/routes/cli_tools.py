@@ -30,8 +30,11 @@ class Runtime(CamelModel):
 Model = Annotated[str, Query(max_length=256, description="Model the CLI should use")]
 
 
-def _settings(ctx: Ctx, tool: str, model: str) -> dict[str, Any]:
-    return cli_tools.tool_settings(tool, ctx.settings.edge_url, model)
+async def _settings(ctx: Ctx, tool: str, model: str) -> dict[str, Any]:
+    """The settings, with whether the tool is installed and runnable here
+    (the original OmniRoute answers both in one)."""
+    runtime = await cli_tools.runtime(tool)
+    return runtime | cli_tools.tool_settings(tool, ctx.settings.edge_url, model)
 
 
 @router.get("/claude-settings")
@@ -39,19 +42,19 @@ async def claude_settings(
     ctx: Ctx, _: Admin, model: Model = "claude-sonnet-4-5-20250929"
 ) -> dict[str, Any]:
     """Environment for Claude Code to use this gateway."""
-    return _settings(ctx, "claude", model)
+    return await _settings(ctx, "claude", model)
 
 
 @router.get("/codex-settings")
 async def codex_settings(ctx: Ctx, _: Admin, model: Model = "gpt-5") -> dict[str, Any]:
     """``~/.codex/config.toml`` for the Codex CLI."""
-    return _settings(ctx, "codex", model)
+    return await _settings(ctx, "codex", model)
 
 
 @router.get("/droid-settings")
 async def droid_settings(ctx: Ctx, _: Admin, model: Model = "gpt-5") -> dict[str, Any]:
     """``~/.factory/config.json`` custom model for Factory's droid."""
-    return _settings(ctx, "droid", model)
+    return await _settings(ctx, "droid", model)
 
 
 @router.get("/openclaw-settings")
@@ -59,7 +62,7 @@ async def openclaw_settings(
     ctx: Ctx, _: Admin, model: Model = "gpt-4o-mini"
 ) -> dict[str, Any]:
     """``~/.openclaw/openclaw.json`` provider entry for OpenClaw."""
-    return _settings(ctx, "openclaw", model)
+    return await _settings(ctx, "openclaw", model)
 
 
 @router.get("/runtime/{tool_id}")

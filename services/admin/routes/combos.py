@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +21,7 @@ from services.admin.audit import change
 from services.admin.auth import Admin
 from services.admin.context import Ctx
 from services.admin.db.models import Combo, ModelAlias
-from services.admin.schemas import SnakeModel
+from services.admin.schemas import SnakeModel, validated
 
 router = APIRouter(prefix="/api/combos", tags=["routing"])
 COMBO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$")
@@ -42,8 +44,18 @@ class Member(SnakeModel):
         return value
 
 
-class ComboIn(SnakeModel):
-    name: str = Field(description="Used as the model name: no '/' or spaces")
+def _check_name(value: str) -> str:
+    if not COMBO_NAME.match(value):
+        raise ValueError(
+            "use 1-128 letters, digits or . _ : @ + - (no '/', it names a provider)"
+        )
+    return value
+
+
+class ComboChange(SnakeModel):
+    """Fields of a combo; the original OmniRoute's ``models`` list is read as
+    ``members`` (see ``combo_rules.members_from_original``)."""
+
     strategy: str = Field(
         "priority", description="One of: " + ", ".join(s.value for s in Strategy)
     )
@@ -51,31 +63,57 @@ class ComboIn(SnakeModel):
     description: str = Field("", max_length=2000)
     enabled: bool = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _original_models(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "members" not in data and "models" in data:
+            data = {
+                **data,
+                "members": combo_rules.members_from_original(data["models"]),
+            }
+        return data
+
+
+class ComboIn(ComboChange):
+    name: str = Field(description="Used as the model name: no '/' or spaces")
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not COMBO_NAME.match(value):
-            raise ValueError(
-                "use 1-128 letters, digits or . _ : @ + - (no '/', it names a provider)"
-            )
-        return value
+        return _check_name(value)
+
+
+class ComboUpdate(ComboChange):
+    """A PUT: fields left out keep their stored values (the original's
+    partial update); the name, if sent, must be the one in the path."""
+
+    name: str | None = None
 
 
 class ComboOut(BaseModel):
+    id: str = Field(description="The name: what the original OmniRoute's id is for")
     name: str
     strategy: str
     members: list[Member]
+    models: list[dict[str, Any]] = Field(
+        description="The members as the original OmniRoute lists them"
+    )
     description: str
     enabled: bool
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
     @classmethod
-    def of(cls, combo: Combo) -> ComboOut:
+    def of(cls, combo: Combo, combo_names: Collection[str]) -> ComboOut:
+        members = [Member.model_validate(m) for m in combo.members]
         return cls(
+            id=combo.name,
             name=combo.name,
             strategy=combo.strategy,
-            members=[Member.model_validate(m) for m in combo.members],
+            members=members,
+            models=combo_rules.members_as_original(
+                [m.model_dump() for m in members], combo_names
+            ),
             description=combo.description,
             enabled=combo.enabled,
             created_at=combo.created_at,
@@ -83,22 +121,28 @@ class ComboOut(BaseModel):
         )
 
 
+class ComboList(BaseModel):
+    combos: list[ComboOut]
+
+
 async def _all(session: AsyncSession) -> dict[str, config_pb2.Combo]:
     rows = await session.scalars(select(Combo))
     return {row.name: combo_rules.as_proto(row.name, row.members) for row in rows}
 
 
-async def _validate(session: AsyncSession, body: ComboIn) -> str:
+async def _out(session: AsyncSession, combo: Combo) -> ComboOut:
+    return ComboOut.of(combo, set(await session.scalars(select(Combo.name))))
+
+
+async def _validate(session: AsyncSession, name: str, body: ComboChange) -> str:
     strategy = combo_rules.normalise_strategy(body.strategy)
-    if await session.get(ModelAlias, body.name) is not None:
-        raise BadRequest(f"name: '{body.name}' is already a model alias", param="name")
+    if await session.get(ModelAlias, name) is not None:
+        raise BadRequest(f"name: '{name}' is already a model alias", param="name")
     combos = await _all(session)
-    combos[body.name] = combo_rules.as_proto(
-        body.name, [m.model_dump() for m in body.members]
-    )
+    combos[name] = combo_rules.as_proto(name, [m.model_dump() for m in body.members])
     routing = await gc.load(session, gc.RoutingConfig)
     # Every combo that contains this one may have grown deeper too.
-    affected = [body.name, *_ancestors(combos, body.name)]
+    affected = [name, *_ancestors(combos, name)]
     combo_rules.check_graph(combos, affected, routing.max_combo_depth)
     return strategy
 
@@ -115,7 +159,7 @@ def _ancestors(combos: dict[str, config_pb2.Combo], name: str) -> list[str]:
     return found
 
 
-def _store(combo: Combo, body: ComboIn, strategy: str) -> None:
+def _store(combo: Combo, body: ComboChange, strategy: str) -> None:
     combo.strategy = strategy
     combo.members = [m.model_dump() for m in body.members]
     combo.description = body.description
@@ -123,11 +167,12 @@ def _store(combo: Combo, body: ComboIn, strategy: str) -> None:
 
 
 @router.get("")
-async def list_combos(ctx: Ctx, _: Admin) -> list[ComboOut]:
-    """Every combo."""
+async def list_combos(ctx: Ctx, _: Admin) -> ComboList:
+    """Every combo, as ``{"combos": [...]}`` (the original's shape)."""
     async with ctx.sessions() as session:
-        rows = await session.scalars(select(Combo).order_by(Combo.name))
-        return [ComboOut.of(r) for r in rows]
+        rows = list(await session.scalars(select(Combo).order_by(Combo.name)))
+        names = {r.name for r in rows}
+        return ComboList(combos=[ComboOut.of(r, names) for r in rows])
 
 
 @router.post("", status_code=201)
@@ -139,13 +184,13 @@ async def create_combo(ctx: Ctx, body: ComboIn, actor: Admin) -> ComboOut:
             raise BadRequest(
                 f"name: combo '{body.name}' exists; PUT to change it", param="name"
             )
-        strategy = await _validate(c.session, body)
+        strategy = await _validate(c.session, body.name, body)
         combo = Combo(name=body.name)
         _store(combo, body, strategy)
         c.session.add(combo)
         await c.session.flush()
         await c.session.refresh(combo)
-        result = ComboOut.of(combo)
+        result = await _out(c.session, combo)
     return result
 
 
@@ -160,22 +205,33 @@ async def _get(session: AsyncSession, name: str) -> Combo:
 async def get_combo(ctx: Ctx, name: str, _: Admin) -> ComboOut:
     """One combo."""
     async with ctx.sessions() as session:
-        return ComboOut.of(await _get(session, name))
+        return await _out(session, await _get(session, name))
 
 
 @router.put("/{name}")
-async def update_combo(ctx: Ctx, name: str, body: ComboIn, actor: Admin) -> ComboOut:
-    """Replaces a combo (its name cannot change: delete and re-create)."""
-    if body.name != name:
+async def update_combo(
+    ctx: Ctx, name: str, body: dict[str, Any], actor: Admin
+) -> ComboOut:
+    """Changes a combo; fields left out keep their values. Its name cannot
+    change (delete and re-create)."""
+    if body.get("name", name) != name:
         raise BadRequest("name: differs from the combo in the path", param="name")
-    details = body.model_dump(mode="json")
-    async with change(ctx, actor, "combo.update", name, details) as c:
+    async with change(ctx, actor, "combo.update", name, body) as c:
         combo = await _get(c.session, name)
-        strategy = await _validate(c.session, body)
-        _store(combo, body, strategy)
+        stored = {
+            "strategy": combo.strategy,
+            "members": combo.members,
+            "description": combo.description,
+            "enabled": combo.enabled,
+        }
+        if "models" in body and "members" not in body:
+            stored.pop("members")
+        update = validated(ComboUpdate, {**stored, **body})
+        strategy = await _validate(c.session, name, update)
+        _store(combo, update, strategy)
         await c.session.flush()
         await c.session.refresh(combo)
-        result = ComboOut.of(combo)
+        result = await _out(c.session, combo)
     return result
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,14 +101,18 @@ async def _out(session: AsyncSession, suite: EvalSuite) -> SuiteOut:
     )
 
 
+class SuiteList(BaseModel):
+    suites: list[SuiteOut]
+
+
 @router.get("")
-async def list_suites(ctx: Ctx, _: Admin) -> list[SuiteOut]:
-    """Every suite with its last run."""
+async def list_suites(ctx: Ctx, _: Admin) -> SuiteList:
+    """Every suite with its last run, as ``{"suites": [...]}``."""
     async with ctx.sessions() as session:
         suites = (
             await session.scalars(select(EvalSuite).order_by(EvalSuite.name))
         ).all()
-        return [await _out(session, s) for s in suites]
+        return SuiteList(suites=[await _out(session, s) for s in suites])
 
 
 @router.post("", status_code=201)

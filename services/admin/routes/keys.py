@@ -9,9 +9,16 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +29,7 @@ from services.admin.auth import ADMIN_SCOPES, Actor, Admin
 from services.admin.context import Ctx
 from services.admin.db.models import ApiKey
 from services.admin.logins import now
-from services.admin.schemas import SnakeModel
+from services.admin.schemas import SnakeModel, with_camel_twins
 
 router = APIRouter(prefix="/api/keys", tags=["keys"])
 _SCOPE = re.compile(r"^[a-z][a-z0-9:_.-]{0,63}$")
@@ -55,6 +62,7 @@ class KeyIn(SnakeModel):
     )
     rpm_limit: int = Field(0, ge=0, le=10**7, description="Requests/minute; 0: none")
     tpm_limit: int = Field(0, ge=0, le=10**12, description="Tokens/minute; 0: none")
+    no_log: bool = Field(False, description="The original's content-logging opt-out")
 
     @field_validator("scopes")
     @classmethod
@@ -75,6 +83,7 @@ class KeyUpdate(SnakeModel):
     allowed_models: list[str] | None = Field(None, max_length=1000)
     rpm_limit: int | None = Field(None, ge=0, le=10**7)
     tpm_limit: int | None = Field(None, ge=0, le=10**12)
+    no_log: bool | None = None
 
     @field_validator("scopes")
     @classmethod
@@ -95,6 +104,7 @@ class KeyOut(BaseModel):
     allowed_models: list[str]
     rpm_limit: int
     tpm_limit: int
+    no_log: bool
     source: str
     revoked: bool
     revoked_at: datetime | None
@@ -110,11 +120,38 @@ class KeyOut(BaseModel):
             allowed_models=list(key.allowed_models),
             rpm_limit=key.rpm_limit,
             tpm_limit=key.tpm_limit,
+            no_log=key.no_log,
             source=key.source,
             revoked=key.revoked_at is not None,
             revoked_at=key.revoked_at,
             created_at=key.created_at,
         )
+
+    @model_serializer(mode="wrap")
+    def _original_names(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # The original OmniRoute's callers read camelCase (noLog, createdAt).
+        return with_camel_twins(handler(self))
+
+
+class ListedKey(KeyOut):
+    """A key in the list, also under the original OmniRoute's names: the
+    masked ``key`` and ``isActive``."""
+
+    key: str = Field(description="Masked: the prefix and asterisks")
+    is_active: bool
+
+    @classmethod
+    def listed(cls, key: ApiKey) -> ListedKey:
+        return cls(
+            **KeyOut.of(key).model_dump(),
+            key=f"{key.prefix}****",
+            is_active=key.revoked_at is None,
+        )
+
+
+class KeyList(BaseModel):
+    keys: list[ListedKey]
+    total: int
 
 
 class CreatedKey(KeyOut):
@@ -140,11 +177,14 @@ async def get_key(session: AsyncSession, key_id: str) -> ApiKey:
 
 
 @router.get("")
-async def list_keys(ctx: Ctx, _: Admin) -> list[KeyOut]:
-    """Every key, by prefix only."""
+async def list_keys(ctx: Ctx, _: Admin) -> KeyList:
+    """Every key, by prefix only, as ``{"keys": [...], "total": n}``."""
     async with ctx.sessions() as session:
-        keys = await session.scalars(select(ApiKey).order_by(ApiKey.created_at))
-        return [KeyOut.of(k) for k in keys]
+        keys = [
+            ListedKey.listed(k)
+            for k in await session.scalars(select(ApiKey).order_by(ApiKey.created_at))
+        ]
+        return KeyList(keys=keys, total=len(keys))
 
 
 @router.post("", status_code=201)
@@ -164,6 +204,7 @@ async def create_key(ctx: Ctx, body: KeyIn, actor: Admin) -> CreatedKey:
             allowed_models=body.allowed_models,
             rpm_limit=body.rpm_limit,
             tpm_limit=body.tpm_limit,
+            no_log=body.no_log,
             source="api",
         )
         c.session.add(key)

@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from omniroute.errors import BadRequest, NotFound
@@ -24,7 +24,10 @@ _ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,255}$")
 class AliasIn(SnakeModel):
     alias: str = Field(description="A bare model name (no '/')")
     target: str = Field(
-        min_length=1, max_length=256, description="provider/model or a model name"
+        min_length=1,
+        max_length=256,
+        description="provider/model or a model name (the original's `model`)",
+        validation_alias=AliasChoices("target", "model"),
     )
 
     @field_validator("alias")
@@ -46,19 +49,59 @@ class AliasIn(SnakeModel):
 class AliasOut(BaseModel):
     alias: str
     target: str
+    model: str = Field(description="The target, by the original OmniRoute's name")
+
+    @classmethod
+    def of(cls, alias: str, target: str) -> AliasOut:
+        return cls(alias=alias, target=target, model=target)
 
 
-@router.get("/alias")
-async def list_aliases(ctx: Ctx, _: Admin) -> list[AliasOut]:
-    """Every alias."""
+class AliasTable(BaseModel):
+    aliases: dict[str, str] = Field(description="alias -> target")
+
+
+class ResolvedAlias(BaseModel):
+    provider: str
+    model: str
+    qualified_id: str = Field(serialization_alias="qualifiedId")
+    target: str
+
+
+class OneAlias(BaseModel):
+    alias: str
+    resolved: ResolvedAlias
+
+
+@router.get("/alias", response_model=None)
+async def list_aliases(
+    ctx: Ctx,
+    _: Admin,
+    alias: Annotated[str | None, Query(max_length=256)] = None,
+) -> AliasTable | OneAlias:
+    """Every alias as ``{"aliases": {alias: target}}``, or one resolved
+    (``?alias=``, 404 when there is none) - both the original's shapes."""
     async with ctx.sessions() as session:
+        if alias is not None:
+            row = await session.get(ModelAlias, alias)
+            if row is None:
+                raise NotFound(f"no alias '{alias}'", code="not_found")
+            provider, _slash, model = row.target.rpartition("/")
+            resolved = ResolvedAlias(
+                provider=provider,
+                model=model,
+                qualified_id=row.target,
+                target=row.target,
+            )
+            return OneAlias(alias=row.alias, resolved=resolved)
         rows = await session.scalars(select(ModelAlias).order_by(ModelAlias.alias))
-        return [AliasOut(alias=r.alias, target=r.target) for r in rows]
+        return AliasTable(aliases={r.alias: r.target for r in rows})
 
 
+@router.put("/alias")
 @router.post("/alias")
 async def set_alias(ctx: Ctx, body: AliasIn, actor: Admin) -> AliasOut:
-    """Creates or changes an alias."""
+    """Creates or changes an alias: ``{alias, target}`` or the original's
+    ``{alias, model}``."""
     if body.alias == body.target:
         raise BadRequest("target: an alias cannot point at itself", param="target")
     async with change(
@@ -76,7 +119,7 @@ async def set_alias(ctx: Ctx, body: AliasIn, actor: Admin) -> AliasOut:
             c.session.add(ModelAlias(alias=body.alias, target=body.target))
         else:
             row.target = body.target
-    return AliasOut(alias=body.alias, target=body.target)
+    return AliasOut.of(body.alias, body.target)
 
 
 @router.delete("/alias", status_code=204)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 
-from services.admin import health
-from services.admin.auth import Admin
+from services.admin import gateway_config, health
+from services.admin.auth import Anyone
 from services.admin.context import Ctx
+from services.admin.routes.system import VERSION
 
 router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
 
 
 @router.get("/health")
-async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
+async def monitoring_health(ctx: Ctx, actor: Anyone) -> dict[str, Any]:
     """Redis, the database, the edge, router, cache, every live executor,
-    and the dispatch backlog."""
+    and the dispatch backlog. Without credentials (load balancers, the
+    original OmniRoute's monitors) only the verdict: ``healthy`` or
+    ``degraded``, the version and the time."""
     (
         edge_status,
         redis_status,
@@ -45,9 +49,21 @@ async def monitoring_health(ctx: Ctx, _: Admin) -> dict[str, Any]:
         "executor": executors,
     }
     healthy = all(s["status"] == "ok" for s in services.values())
-    return {
-        "status": "ok" if healthy else "degraded",
+    verdict = {
+        "status": "healthy" if healthy else "degraded",
+        "version": VERSION,
+        "timestamp": datetime.now(UTC).isoformat(),
+    }
+    if actor.kind == "anonymous" and await _login_required(ctx):
+        return verdict
+    return verdict | {
         "services": services,
         # Requests waiting for an executor (lag) and in executors' hands (pending).
         "dispatch": dispatch,
     }
+
+
+async def _login_required(ctx: Ctx) -> bool:
+    async with ctx.sessions() as session:
+        auth = await gateway_config.load(session, gateway_config.AuthConfig)
+    return auth.require_login

@@ -6,10 +6,11 @@ prices with ``PriceBook`` (overrides first, then the built-in table).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,7 @@ from services.admin.db.models import ModelPrice
 from services.admin.schemas import SnakeModel
 
 router = APIRouter(prefix="/api/pricing", tags=["pricing"])
+ANY_PROVIDER = "*"
 
 
 class PriceIn(SnakeModel):
@@ -49,7 +51,54 @@ class PriceOut(PriceIn):
 
 
 class PricesIn(SnakeModel):
+    """``{prices: [...]}``, or the original OmniRoute's nested
+    ``{provider: {model: {input, output, cached}}}``. Its ``reasoning`` and
+    ``cache_creation`` prices are not kept: reasoning tokens are priced as
+    output and cache writes as input here (the original's defaults)."""
+
     prices: list[PriceIn] = Field(max_length=10_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_body(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "prices" in data:
+            return data
+        return {"prices": [*_flatten(data)]}
+
+
+def _flatten(nested: dict[str, Any]) -> Iterator[Any]:
+    for provider, models in nested.items():
+        if not isinstance(models, dict):
+            yield models  # validation says what is wrong with it
+            continue
+        for model, price in models.items():
+            if not isinstance(price, dict):
+                yield price
+                continue
+            yield {
+                "provider": "" if provider == ANY_PROVIDER else provider,
+                "model": model,
+                "input": price.get("input"),
+                "output": price.get("output"),
+                "cached_input": price.get("cached", 0.0),
+            }
+
+
+def nested(table: list[PriceOut]) -> dict[str, dict[str, dict[str, float]]]:
+    """The table as the original nests it: provider, then model. Prices for
+    every provider are under ``*``."""
+    grouped: dict[str, dict[str, dict[str, float]]] = {}
+    for price in table:
+        grouped.setdefault(price.provider or ANY_PROVIDER, {})[price.model] = {
+            "input": price.input,
+            "output": price.output,
+            "cached": price.cached_input or price.input,
+        }
+    return grouped
+
+
+def _answer(table: list[PriceOut]) -> dict[str, Any]:
+    return {"prices": [p.model_dump() for p in table]} | nested(table)
 
 
 async def _table(session: AsyncSession) -> list[PriceOut]:
@@ -101,30 +150,32 @@ async def _upsert(session: AsyncSession, prices: list[PriceIn]) -> None:
 
 
 @router.get("")
-async def get_pricing(ctx: Ctx, _: Admin) -> list[PriceOut]:
-    """Every price: built-in ones and operator overrides (``source``)."""
+async def get_pricing(ctx: Ctx, _: Admin) -> dict[str, Any]:
+    """Every price: built-in ones and operator overrides (``source``), as
+    ``{"prices": [...]}`` and nested by provider and model like the
+    original's (``*``: at every provider)."""
     async with ctx.sessions() as session:
-        return await _table(session)
+        return _answer(await _table(session))
 
 
 @router.put("")
-async def put_pricing(ctx: Ctx, body: PricesIn, actor: Admin) -> list[PriceOut]:
+async def put_pricing(ctx: Ctx, body: PricesIn, actor: Admin) -> dict[str, Any]:
     """Replaces every override with ``prices`` (built-in prices stay)."""
     details = {"prices": [p.model_dump() for p in body.prices]}
     async with change(ctx, actor, "pricing.replace", "pricing", details) as c:
         await c.session.execute(delete(ModelPrice))
         await _upsert(c.session, body.prices)
-        result = await _table(c.session)
+        result = _answer(await _table(c.session))
     return result
 
 
 @router.patch("")
-async def patch_pricing(ctx: Ctx, body: PricesIn, actor: Admin) -> list[PriceOut]:
+async def patch_pricing(ctx: Ctx, body: PricesIn, actor: Admin) -> dict[str, Any]:
     """Adds or changes the overrides in ``prices``; others stay."""
     details = {"prices": [p.model_dump() for p in body.prices]}
     async with change(ctx, actor, "pricing.update", "pricing", details) as c:
         await _upsert(c.session, body.prices)
-        result = await _table(c.session)
+        result = _answer(await _table(c.session))
     return result
 
 

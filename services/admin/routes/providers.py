@@ -16,6 +16,14 @@ from omniroute.presets import PRESETS, preset_for
 from omniroute.runtime.crypto import mask_secret, seal
 from services.admin.audit import change
 from services.admin.auth import Admin
+from services.admin.connections import (
+    ConnectionIn,
+    ConnectionOut,
+    add_connection,
+    connection_of,
+    connections_of,
+    details,
+)
 from services.admin.context import Ctx
 from services.admin.db.models import Account, Provider
 from services.admin.schemas import SnakeModel
@@ -122,17 +130,39 @@ def account_out(account: Account) -> AccountOut:
     )
 
 
+class ProviderList(BaseModel):
+    providers: list[ProviderOut]
+    connections: list[ConnectionOut] = Field(
+        description="Every account, as the original OmniRoute lists its connections"
+    )
+
+
+class ConnectionCreated(BaseModel):
+    connection: ConnectionOut
+    provider: ProviderOut
+
+
 @router.get("")
-async def list_providers(ctx: Ctx, _: Admin) -> list[ProviderOut]:
+async def list_providers(ctx: Ctx, _: Admin) -> ProviderList:
     """Every provider with its accounts (credentials masked)."""
     async with ctx.sessions() as session:
-        providers = await session.scalars(select(Provider).order_by(Provider.id))
-        return [ProviderOut.of(p) for p in providers]
+        providers = list(await session.scalars(select(Provider).order_by(Provider.id)))
+        return ProviderList(
+            providers=[ProviderOut.of(p) for p in providers],
+            connections=connections_of(providers),
+        )
 
 
-@router.post("", status_code=201)
-async def create_provider(ctx: Ctx, body: ProviderIn, actor: Admin) -> ProviderOut:
-    """Registers a provider; it is routable as soon as the edges get the new table."""
+@router.post("", status_code=201, response_model=None)
+async def create_provider(
+    ctx: Ctx, body: ProviderIn | ConnectionIn, actor: Admin
+) -> ProviderOut | ConnectionCreated:
+    """Registers a provider; it is routable as soon as the edges get the new
+    table. The original OmniRoute's ``{provider, apiKey, name}`` adds a
+    connection (an account) to that provider instead, creating it from its
+    preset when it is new."""
+    if isinstance(body, ConnectionIn):
+        return await _create_connection(ctx, body, actor)
     async with change(ctx, actor, "provider.create", body.id, _details(body)) as c:
         if await c.session.get(Provider, body.id) is not None:
             raise BadRequest(
@@ -145,6 +175,23 @@ async def create_provider(ctx: Ctx, body: ProviderIn, actor: Admin) -> ProviderO
         await c.session.flush()
         await c.session.refresh(provider, ["accounts"])
         result = ProviderOut.of(provider)
+    return result
+
+
+async def _create_connection(
+    ctx: Ctx, body: ConnectionIn, actor: Admin
+) -> ConnectionCreated:
+    async with change(
+        ctx, actor, "provider.account.create", body.provider, details(body)
+    ) as c:
+        provider, account = await add_connection(c.session, body, ctx.settings.secret)
+        await c.session.flush()
+        await c.session.refresh(provider, ["accounts"])
+        c.target = f"{provider.id}/{account.id}"
+        result = ConnectionCreated(
+            connection=connection_of(provider, account),
+            provider=ProviderOut.of(provider),
+        )
     return result
 
 

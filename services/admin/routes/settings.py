@@ -25,7 +25,7 @@ from services.admin.audit import change
 from services.admin.auth import Admin
 from services.admin.context import AdminContext, Ctx
 from services.admin.db.models import Provider
-from services.admin.schemas import CamelModel, SnakeModel
+from services.admin.schemas import CamelModel, SnakeModel, with_camel_twins
 from services.admin.settings_groups import (
     GROUPS,
     GroupRoutes,
@@ -86,15 +86,26 @@ async def _view(ctx: AdminContext) -> SettingsView:
         )
 
 
-@router.get("", response_model=SettingsView)
-async def get_settings(ctx: Ctx, _: Admin) -> SettingsView:
-    """Every gateway setting."""
-    return await _view(ctx)
+async def _flat_view(ctx: AdminContext) -> dict[str, Any]:
+    """The groups, plus the original OmniRoute's flat camelCase names for
+    them (``requireLogin``) and ``hasPassword``."""
+    view = (await _view(ctx)).model_dump(mode="json", by_alias=True)
+    async with ctx.sessions() as session:
+        auth = await gc.load(session, gc.AuthConfig)
+    return dict(with_camel_twins(view)) | {"hasPassword": bool(auth.password_hash)}
 
 
-@router.put("", response_model=SettingsView)
-async def put_settings(ctx: Ctx, body: SettingsIn, actor: Admin) -> SettingsView:
-    """Replaces the groups present in the body, in one change."""
+@router.get("", response_model=None)
+async def get_settings(ctx: Ctx, _: Admin) -> dict[str, Any]:
+    """Every gateway setting, by group."""
+    return await _flat_view(ctx)
+
+
+@router.patch("", response_model=None)
+@router.put("", response_model=None)
+async def put_settings(ctx: Ctx, body: SettingsIn, actor: Admin) -> dict[str, Any]:
+    """Replaces the groups present in the body, in one change (PATCH, the
+    original's verb, does the same). Group names may be camelCase."""
     given = [
         (g, value)
         for g in _IN_SETTINGS
@@ -106,7 +117,7 @@ async def put_settings(ctx: Ctx, body: SettingsIn, actor: Admin) -> SettingsView
         for group, value in given:
             current = await gc.load(c.session, group.schema)
             await gc.save(c.session, group.take(value, current, secret))
-    return await _view(ctx)
+    return await _flat_view(ctx)
 
 
 def _add_routes(group: SettingsGroup[Any, Any, Any], routes: GroupRoutes[Any]) -> None:

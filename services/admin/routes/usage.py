@@ -243,7 +243,8 @@ async def usage_history(
 ) -> dict[str, Any]:
     """Requests, errors, tokens, cost and latency per hour or day (UTC),
     optionally per provider, model, key or account. Default: the last 30 days
-    by day (7 days by hour)."""
+    by day (7 days by hour). The original OmniRoute's sums of the window
+    (``totalRequests``, ``byProvider``, ``byModel``...) come with it."""
     default = timedelta(days=7 if bucket == "hour" else 30)
     start, end = _range(since, until, default)
     async with ctx.sessions() as session:
@@ -251,7 +252,8 @@ async def usage_history(
             session, start, end, bucket, group_by, api_key_id, provider
         )
         total = await usage_stats.totals(session, start, end)
-    return {
+        original = await usage_stats.original_summary(session, start, end)
+    return original | {
         "since": start.isoformat(),
         "until": end.isoformat(),
         "bucket": bucket,
