@@ -204,9 +204,8 @@ async def _gateway_error(_: Request, err: GatewayError) -> Response:
 async def _validation_error(_: Request, exc: RequestValidationError) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    message = (
-        f"{where}: {first.get('msg', 'invalid value')}" if where else "invalid request"
-    )
+    text = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    message = f"{where}: {text}" if where else text
     return _render(BadRequest(message, param=where or None))
 
 

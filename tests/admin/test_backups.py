@@ -12,8 +12,12 @@ from tests.admin.conftest import AdminHarness, error_of
 
 
 async def _state(admin: AdminHarness) -> tuple[list[str], list[str], int]:
-    providers = [p["id"] for p in (await admin.client.get("/api/providers")).json()]
-    combos = [c["name"] for c in (await admin.client.get("/api/combos")).json()]
+    providers = [
+        p["id"] for p in (await admin.client.get("/api/providers")).json()["providers"]
+    ]
+    combos = [
+        c["name"] for c in (await admin.client.get("/api/combos")).json()["combos"]
+    ]
     ttl = (await admin.client.get("/api/settings/cache")).json()["ttl_seconds"]
     return providers, combos, ttl
 

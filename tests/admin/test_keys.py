@@ -38,9 +38,10 @@ async def test_create_shows_key_once_and_publishes_hmac(admin: AdminHarness) -> 
     await _within(published, 1.0)
     assert time.monotonic() - started < 1.0
 
-    listed = (await admin.client.get("/api/keys")).json()
+    listed = (await admin.client.get("/api/keys")).json()["keys"]
     mine = next(k for k in listed if k["id"] == created["id"])
-    assert "key" not in mine and mine["prefix"] == key[:12]
+    # Listed masked, as the original OmniRoute lists keys.
+    assert mine["key"] == key[:12] + "****" and mine["prefix"] == key[:12]
     assert key not in (await admin.client.get("/api/keys")).text
     one = (await admin.client.get(f"/api/keys/{created['id']}")).json()
     assert one["allowed_models"] == ["demo/gpt-4o-mini"] and "key" not in one
@@ -112,7 +113,9 @@ async def test_policy_allow_list(admin: AdminHarness) -> None:
 
 async def test_cannot_revoke_own_key(admin: AdminHarness) -> None:
     own = next(
-        k for k in (await admin.client.get("/api/keys")).json() if k["source"] == "env"
+        k
+        for k in (await admin.client.get("/api/keys")).json()["keys"]
+        if k["source"] == "env"
     )
     for response in (
         await admin.client.post(f"/api/keys/{own['id']}/revoke"),

@@ -101,7 +101,7 @@ async def test_evals(admin: AdminHarness) -> None:
     assert (body["passed"], body["total"]) == (3, 4)
     assert [r["passed"] for r in body["results"]] == [True, True, True, False]
     assert all(r["status"] == 200 and r["latencyMs"] > 0 for r in body["results"])
-    listed = (await admin.client.get("/api/evals")).json()
+    listed = (await admin.client.get("/api/evals")).json()["suites"]
     assert listed[0]["lastRun"]["passed"] == 3
     assert (await admin.client.get("/api/evals/nope")).status_code == 404
     two_checks = await admin.client.post(

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from omniroute.runtime.crypto import unseal
 from tests.admin.conftest import AdminHarness, error_of
 
 
@@ -117,12 +118,13 @@ async def test_nodes_and_custom_models(admin: AdminHarness) -> None:
         },
     )
     assert node.status_code == 201, node.text
-    assert node.json()["apiKey"] == "sk-n…cret"
+    assert node.json()["node"]["apiKey"] == "sk-n…cret"
     snapshot = await admin.snapshot()
     provider = next(p for p in snapshot.providers if p.id == "myc")
     assert provider.kind == "anthropic" and provider.display_name == "My Claude"
     assert [
-        n["prefix"] for n in (await admin.client.get("/api/provider-nodes")).json()
+        n["prefix"]
+        for n in (await admin.client.get("/api/provider-nodes")).json()["nodes"]
     ] == ["myc"]
     model = await admin.client.post(
         "/api/provider-models",
@@ -209,7 +211,7 @@ async def test_validate_without_saving(admin: AdminHarness, simulator: str) -> N
         json={"base_url": simulator + "/v1", "api_key": "sk-nope"},
     )
     assert bad.json()["valid"] is False and bad.json()["status"] == 401
-    assert (await admin.client.get("/api/providers")).json() == []
+    assert (await admin.client.get("/api/providers")).json()["providers"] == []
 
 
 @pytest.mark.parametrize(
@@ -246,7 +248,7 @@ async def test_private_urls_allowed_by_setting(admin: AdminHarness) -> None:
 async def test_the_builtin_local_provider_is_registered_once(
     admin_extra: dict[str, Any], admin: AdminHarness
 ) -> None:
-    providers = (await admin.client.get("/api/providers")).json()
+    providers = (await admin.client.get("/api/providers")).json()["providers"]
     local = next(p for p in providers if p["id"] == "local")
     assert local["source"] == "builtin" and local["kind"] == "local"
     assert local["embedding_models"] == ["all-minilm-l6-v2"]
@@ -301,3 +303,57 @@ async def test_base_urls_are_stored_and_shown_normalised(
     assert listed["base_url"] == shown
     snapshot = await admin.snapshot()
     assert [p.base_url for p in snapshot.providers if p.id == "norm"] == [shown]
+
+
+async def test_the_original_connection_bodies(admin: AdminHarness) -> None:
+    """The original OmniRoute's ``{provider, apiKey, name}``: a connection is
+    an account, added to the provider (made from its preset when new)."""
+    first = await admin.client.post(
+        "/api/providers",
+        json={"provider": "openai", "apiKey": "sk-first-0123456789", "name": "main"},
+    )
+    assert first.status_code == 201, first.text
+    connection = first.json()["connection"]
+    assert (connection["provider"], connection["name"]) == ("openai", "main")
+    assert connection["isActive"] is True
+    second = await admin.client.post(
+        "/api/providers",
+        json={"provider": "openai", "apiKey": "sk-second-0123456789", "name": "b"},
+    )
+    assert second.status_code == 201, second.text
+    listed = (await admin.client.get("/api/providers")).json()
+    assert [c["name"] for c in listed["connections"] if c["provider"] == "openai"] == [
+        "main",
+        "b",
+    ]
+    snapshot = await admin.snapshot()
+    openai = next(p for p in snapshot.providers if p.id == "openai")
+    assert openai.base_url == "https://api.openai.com/v1"
+    assert [a.name for a in openai.accounts] == ["main", "b"]
+    secret = admin.ctx.settings.secret
+    assert {unseal(secret, a.sealed_credential) for a in openai.accounts} == {
+        "sk-first-0123456789",
+        "sk-second-0123456789",
+    }
+    # A node made without a key gets it from its first connection, not a
+    # second, key-less account that would fail every other request.
+    node = await admin.client.post(
+        "/api/provider-nodes",
+        json={"name": "N", "prefix": "nodeq", "baseUrl": "http://127.0.0.1:9/v1"},
+    )
+    assert node.status_code == 201, node.text
+    filled = await admin.client.post(
+        "/api/providers", json={"provider": "nodeq", "apiKey": "sk-node-0123456789"}
+    )
+    assert filled.status_code == 201, filled.text
+    nodeq = next(p for p in (await admin.snapshot()).providers if p.id == "nodeq")
+    assert [unseal(secret, a.sealed_credential) for a in nodeq.accounts] == [
+        "sk-node-0123456789"
+    ]
+    unknown = await admin.client.post(
+        "/api/providers", json={"provider": "nowhere", "apiKey": "k"}
+    )
+    assert unknown.status_code == 400
+    assert "provider-nodes" in error_of(unknown)["message"]
+    neither = await admin.client.post("/api/providers", json={"kind": "openai"})
+    assert neither.status_code == 400 and error_of(neither)["param"] == "id"

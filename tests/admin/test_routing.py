@@ -47,9 +47,9 @@ async def test_combo_round_trip(admin: AdminHarness) -> None:
     combo = next(c for c in (await admin.snapshot()).combos if c.name == "fast")
     assert combo.strategy == "weighted" and not combo.enabled
     assert combo.members[0].weight == 3
-    assert [c["name"] for c in (await admin.client.get("/api/combos")).json()] == [
-        "fast"
-    ]
+    assert [
+        c["name"] for c in (await admin.client.get("/api/combos")).json()["combos"]
+    ] == ["fast"]
     assert (await admin.client.delete("/api/combos/fast")).status_code == 204
     assert (await admin.client.get("/api/combos/fast")).status_code == 404
     assert not (await admin.snapshot()).combos
@@ -94,9 +94,28 @@ async def test_aliases_and_catalog(admin: AdminHarness) -> None:
     assert [(a.alias, a.target) for a in snapshot.aliases] == [
         ("smart", "openai/gpt-4o")
     ]
-    assert (await admin.client.get("/api/models/alias")).json() == [
-        {"alias": "smart", "target": "openai/gpt-4o"}
-    ]
+    assert (await admin.client.get("/api/models/alias")).json() == {
+        "aliases": {"smart": "openai/gpt-4o"}
+    }
+    # The original OmniRoute's spelling: PUT {model, alias}; ?alias= resolves.
+    put = await admin.client.put(
+        "/api/models/alias", json={"model": "openai/gpt-4o-mini", "alias": "quick"}
+    )
+    assert put.status_code == 200 and put.json()["model"] == "openai/gpt-4o-mini"
+    one = (
+        await admin.client.get("/api/models/alias", params={"alias": "quick"})
+    ).json()
+    assert one["resolved"] | {"qualifiedId": one["resolved"]["qualifiedId"]} == {
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "qualifiedId": "openai/gpt-4o-mini",
+        "target": "openai/gpt-4o-mini",
+    }
+    unknown = await admin.client.get("/api/models/alias", params={"alias": "nope"})
+    assert unknown.status_code == 404
+    assert (
+        await admin.client.delete("/api/models/alias", params={"alias": "quick"})
+    ).status_code == 204
     self_ref = await admin.client.post(
         "/api/models/alias", json={"alias": "loop", "target": "loop"}
     )

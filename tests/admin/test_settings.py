@@ -114,6 +114,16 @@ async def test_all_settings_and_proxy(admin: AdminHarness) -> None:
         "enabled": True,
         "url": "http://user:****@127.0.0.1:3128",
         "configured": True,
+        # The original OmniRoute's view by level: only the global one exists.
+        "global": {
+            "type": "http",
+            "host": "127.0.0.1",
+            "port": 3128,
+            "username": "user",
+        },
+        "providers": {},
+        "combos": {},
+        "keys": {},
     }
     assert snapshot.settings.upstream_proxy == "http://user:s3cret@127.0.0.1:3128"
     assert "s3cret" not in (await admin.client.get("/api/settings")).text
@@ -132,6 +142,34 @@ async def test_all_settings_and_proxy(admin: AdminHarness) -> None:
     assert (await admin.snapshot()).settings.upstream_proxy == ""
     bad = await admin.client.put("/api/settings/proxy", json={"url": "ftp://x"})
     assert bad.status_code == 400 and error_of(bad)["param"] == "url"
+    # The original's body: {level, proxy: {type, host, port, username, password}}.
+    original = await admin.client.put(
+        "/api/settings/proxy",
+        json={
+            "level": "global",
+            "proxy": {
+                "type": "http",
+                "host": "127.0.0.1",
+                "port": 3129,
+                "username": "u",
+                "password": "p@ss",
+            },
+        },
+    )
+    assert original.status_code == 200, original.text
+    assert (await admin.snapshot()).settings.upstream_proxy == (
+        "http://u:p%40ss@127.0.0.1:3129"
+    )
+    per_provider = await admin.client.put(
+        "/api/settings/proxy",
+        json={"level": "provider", "id": "openai", "proxy": {"host": "127.0.0.1"}},
+    )
+    assert per_provider.status_code == 400
+    assert "only the global proxy" in error_of(per_provider)["message"]
+    removed = await admin.client.put(
+        "/api/settings/proxy", json={"level": "global", "proxy": None}
+    )
+    assert removed.json()["global"] is None
 
 
 async def test_proxy_test_refuses_metadata(admin: AdminHarness) -> None:
@@ -153,7 +191,7 @@ async def test_proxy_test_refuses_metadata(admin: AdminHarness) -> None:
 
 
 async def test_pricing(admin: AdminHarness) -> None:
-    table = (await admin.client.get("/api/pricing")).json()
+    table = (await admin.client.get("/api/pricing")).json()["prices"]
     builtin = next(p for p in table if p["model"] == "gpt-4o")
     assert builtin["source"] == "builtin" and builtin["input"] == 2.5
     saved, snapshot = await _changes_snapshot(
@@ -173,7 +211,7 @@ async def test_pricing(admin: AdminHarness) -> None:
             ]
         },
     )
-    gpt = [p for p in saved if p["model"] == "gpt-4o"]
+    gpt = [p for p in saved["prices"] if p["model"] == "gpt-4o"]
     assert len(gpt) == 1 and gpt[0]["source"] == "custom" and gpt[0]["input"] == 2.0
     prices = {(p.provider, p.model): p for p in snapshot.prices}
     assert prices[("local", "my-model")].cached_input == pytest.approx(0.05)
@@ -185,7 +223,25 @@ async def test_pricing(admin: AdminHarness) -> None:
     deleted = await admin.client.delete("/api/pricing", params={"model": "gpt-4o"})
     assert deleted.status_code == 204
     table = (await admin.client.get("/api/pricing")).json()
-    assert next(p for p in table if p["model"] == "gpt-4o")["source"] == "builtin"
+    assert (
+        next(p for p in table["prices"] if p["model"] == "gpt-4o")["source"]
+        == "builtin"
+    )
+    # Nested like the original's: provider (``*``: any), then model.
+    assert table["*"]["gpt-4o"]["input"] == 2.5
+    # The original's nested body, USD per 1M tokens.
+    nested = await admin.client.patch(
+        "/api/pricing",
+        json={"local": {"nested-model": {"input": 3, "output": 9, "cached": 1}}},
+    )
+    assert nested.status_code == 200, nested.text
+    assert nested.json()["local"]["nested-model"] == {
+        "input": 3.0,
+        "output": 9.0,
+        "cached": 1.0,
+    }
+    wrong = await admin.client.patch("/api/pricing", json={"local": {"m": "cheap"}})
+    assert wrong.status_code == 400
     _, snapshot = await _changes_snapshot(admin, "PUT", "/api/pricing", {"prices": []})
     assert not snapshot.prices
 
@@ -228,8 +284,22 @@ async def test_budget(admin: AdminHarness) -> None:
     removed = await admin.client.post(
         "/api/usage/budget", json={"keyId": key["id"], "limit": 0}
     )
-    assert removed.json() == {"budgets": []}
+    assert removed.json()["budgets"] == []
     assert not (await admin.snapshot()).budgets
+    # The original OmniRoute's body: its active limit is resetInterval's.
+    original = await admin.client.post(
+        "/api/usage/budget",
+        json={"apiKeyId": key["id"], "weeklyLimitUsd": 7.5, "warningThreshold": 0.9},
+    )
+    assert original.status_code == 200, original.text
+    assert original.json()["budget"]["weeklyLimitUsd"] == 7.5
+    budget = (await admin.snapshot()).budgets[0]
+    assert (budget.limit_usd, budget.period) == (7.5, "weekly")
+    one = (
+        await admin.client.get("/api/usage/budget", params={"apiKeyId": key["id"]})
+    ).json()
+    assert one["activeLimitUsd"] == 7.5 and one["resetInterval"] == "weekly"
+    assert one["budgetCheck"]["allowed"] is True
 
 
 async def test_concurrent_first_saves_of_a_setting_all_succeed(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ from services.admin.connections import (
 )
 from services.admin.context import Ctx
 from services.admin.db.models import Account, Provider
-from services.admin.schemas import SnakeModel
+from services.admin.schemas import SnakeModel, validated
 
 router = APIRouter(prefix="/api/providers", tags=["providers"])
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -153,16 +154,39 @@ async def list_providers(ctx: Ctx, _: Admin) -> ProviderList:
         )
 
 
-@router.post("", status_code=201, response_model=None)
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            ProviderIn.model_json_schema(),
+                            ConnectionIn.model_json_schema(),
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
 async def create_provider(
-    ctx: Ctx, body: ProviderIn | ConnectionIn, actor: Admin
+    ctx: Ctx, body: Annotated[dict[str, Any], Body()], actor: Admin
 ) -> ProviderOut | ConnectionCreated:
     """Registers a provider; it is routable as soon as the edges get the new
-    table. The original OmniRoute's ``{provider, apiKey, name}`` adds a
-    connection (an account) to that provider instead, creating it from its
-    preset when it is new."""
-    if isinstance(body, ConnectionIn):
-        return await _create_connection(ctx, body, actor)
+    table. The original OmniRoute's ``{provider, apiKey, name}`` (no ``id``)
+    adds a connection (an account) to that provider instead, creating it
+    from its preset when it is new."""
+    if "provider" in body and "id" not in body:
+        return await _create_connection(ctx, validated(ConnectionIn, body), actor)
+    return await _create(ctx, validated(ProviderIn, body), actor)
+
+
+async def _create(ctx: Ctx, body: ProviderIn, actor: Admin) -> ProviderOut:
     async with change(ctx, actor, "provider.create", body.id, _details(body)) as c:
         if await c.session.get(Provider, body.id) is not None:
             raise BadRequest(

@@ -14,8 +14,10 @@ export const title = 'Health';
 const AUTO_REFRESH_MS = 5000;
 
 function statusBadge(status) {
-  const kind = status === 'ok' ? 'ok' : status === 'degraded' ? 'warn' : 'bad';
-  return badge(kind, status === 'ok' ? 'OK' : status || 'unknown');
+  // Admin's verdict is "healthy" (the original OmniRoute's word); services say "ok".
+  const good = status === 'ok' || status === 'healthy';
+  const kind = good ? 'ok' : status === 'degraded' ? 'warn' : 'bad';
+  return badge(kind, good ? 'OK' : status || 'unknown');
 }
 
 function serviceDetail(name, service) {

@@ -126,7 +126,7 @@ export function render(main) {
   const refresh = () =>
     load(list, 'API keys', async () => {
       const [keys, budgets] = await Promise.all([
-        get('/keys'),
+        get('/keys').then((listed) => listed.keys),
         get('/usage/budget').catch((err) => ({ failed: err })),
       ]);
       return { keys, budgets };

@@ -146,7 +146,7 @@ export function render(main) {
   const refresh = () =>
     load(list, 'providers', async () => {
       const [providers, live] = await Promise.all([
-        get('/providers'),
+        get('/providers').then((listed) => listed.providers),
         // Breaker state is extra: without it the list still shows.
         get('/resilience').catch((err) => ({ failed: err })),
       ]);

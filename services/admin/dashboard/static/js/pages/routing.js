@@ -8,6 +8,10 @@ import {
   messageArea, pageHeading, panel, select, table, toast,
 } from '../ui.js';
 
+// GET /models/alias answers {aliases: {alias: target}}; the table wants rows.
+const aliasRows = (listed) =>
+  Object.entries(listed.aliases).map(([alias, target]) => ({ alias, target }));
+
 export const title = 'Combos & aliases';
 
 // omniroute/routing/strategies.py: Strategy.
@@ -166,8 +170,8 @@ export function render(main) {
   // The catalog only feeds suggestions: without it, typing still works.
   const loadCatalog = () => get('/models/catalog').then((c) => { catalog = c; }, () => { catalog = null; });
 
-  const refreshCombos = () => load(combos, 'combos', () => get('/combos'), renderCombos);
-  const refreshAliases = () => load(aliases, 'aliases', () => get('/models/alias'), renderAliases);
+  const refreshCombos = () => load(combos, 'combos', () => get('/combos').then((listed) => listed.combos), renderCombos);
+  const refreshAliases = () => load(aliases, 'aliases', () => get('/models/alias').then(aliasRows), renderAliases);
 
   const close = () => formSlot.replaceChildren();
   async function openForm(combo) {

@@ -213,7 +213,7 @@ export function render(main) {
   // Key names label the "by key" charts and the log; without them ids show.
   logSlot.append(h('p', { class: 'loading', role: 'status' }, 'Loading the request log…'));
   get('/keys')
-    .then((keys) => keys.forEach((k) => keyNames.set(k.id, k.name)), () => {})
+    .then((listed) => listed.keys.forEach((k) => keyNames.set(k.id, k.name)), () => {})
     .finally(() => {
       log = requestLog(keyNames);
       logSlot.replaceChildren(log.el);
