@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
-from omniroute.errors import BadRequest
+from omniroute.errors import BadRequest, NotFound
 from services.admin import usage_stats
 from services.admin.auth import Admin
 from services.admin.context import Ctx
@@ -216,6 +216,73 @@ async def request_logs(
             for r in rows
         ]
     return RequestLogPage(total=total or 0, limit=limit, offset=offset, entries=entries)
+
+
+def call_log_row(r: UsageRecord) -> dict[str, Any]:
+    """A usage row as the original OmniRoute's call log lists it."""
+    return {
+        "id": r.request_id,
+        "timestamp": aware(r.timestamp).isoformat(),
+        "method": "POST",
+        "path": r.endpoint,
+        "status": r.status,
+        "model": r.model,
+        "requestedModel": r.requested_model,
+        "provider": r.provider_id,
+        "account": r.account_id,
+        "connectionId": r.account_id,
+        "duration": round(r.latency_ms),
+        "tokens": {
+            "in": r.prompt_tokens,
+            "out": r.completion_tokens,
+            "cacheRead": r.cached_tokens,
+            "reasoning": r.reasoning_tokens,
+        },
+        "sourceFormat": r.client_format,
+        "apiKeyId": r.api_key_id,
+        "costUsd": r.cost_usd,
+        "error": r.error_message or None,
+        # Prompts and answers are never stored here.
+        "hasRequestBody": False,
+        "hasResponseBody": False,
+    }
+
+
+@router.get("/call-logs")
+async def call_logs(
+    ctx: Ctx,
+    _: Admin,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    provider: Name = None,
+    api_key_id: Annotated[str | None, Query(alias="apiKeyId", max_length=256)] = None,
+    model: Name = None,
+    status: Status = None,
+) -> list[dict[str, Any]]:
+    """The request log as the original OmniRoute's call log: a list of
+    rows, newest first (``/request-logs`` has every field, paged)."""
+    query = _filtered(
+        provider, api_key_id, model, status, False, None, None, None, None
+    )
+    async with ctx.sessions() as session:
+        rows = await session.scalars(
+            query.order_by(UsageRecord.timestamp.desc(), UsageRecord.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [call_log_row(r) for r in rows]
+
+
+@router.get("/call-logs/{request_id}")
+async def call_log(ctx: Ctx, request_id: str, _: Admin) -> dict[str, Any]:
+    """One request of the call log, by its request id."""
+    async with ctx.sessions() as session:
+        row = await session.scalar(
+            select(UsageRecord).where(UsageRecord.request_id == request_id)
+        )
+    if row is None:
+        raise NotFound(f"no request '{request_id}' in the log", code="not_found")
+    return call_log_row(row)
 
 
 def _range(
