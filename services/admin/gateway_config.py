@@ -74,12 +74,15 @@ class SystemPromptConfig(Group):
 
     KEY: ClassVar[str] = "system_prompt"
     enabled: bool = False
-    # The original dashboard says prefixPrompt / suffixPrompt.
+    # The original dashboard says prefixPrompt / suffixPrompt; its 3.7
+    # releases had one ``prompt``, which 3.8 reads as the suffix.
     prefix: str = Field(
         "", max_length=100_000, validation_alias=AliasChoices("prefix", "prefixPrompt")
     )
     suffix: str = Field(
-        "", max_length=100_000, validation_alias=AliasChoices("suffix", "suffixPrompt")
+        "",
+        max_length=100_000,
+        validation_alias=AliasChoices("suffix", "suffixPrompt", "prompt"),
     )
 
     def to_proto(self) -> config_pb2.SystemPrompt:

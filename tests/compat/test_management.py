@@ -211,7 +211,12 @@ ROWS = (
         "budget of one key",
         "GET",
         "/api/usage/budget?apiKeyId={key_id}",
-        reads=("activeLimitUsd", "resetInterval", "dailyLimitUsd", "budgetCheck.allowed"),
+        reads=(
+            "activeLimitUsd",
+            "resetInterval",
+            "dailyLimitUsd",
+            "budgetCheck.allowed",
+        ),
         equal=("activeLimitUsd", "resetInterval", "budgetCheck.allowed"),
     ),
     # -- settings, cache, health ------------------------------------------
@@ -221,6 +226,62 @@ ROWS = (
         "/api/settings",
         reads=("requireLogin",),
         equal=("requireLogin",),
+    ),
+    Row(
+        "IP filter",
+        "PUT",
+        "/api/settings/ip-filter",
+        {
+            "enabled": False,
+            "mode": "blacklist",
+            "blacklist": ["203.0.113.7"],
+            "whitelist": [],
+        },
+        reads=("enabled", "mode", "blacklist"),
+        equal=("enabled", "mode", "blacklist"),
+    ),
+    Row(
+        "system prompt",
+        "PUT",
+        "/api/settings/system-prompt",
+        # 3.7's body; 3.8 reads its ``prompt`` as the suffix, and so do we.
+        {"enabled": False, "prompt": "Be precise."},
+        reads=("enabled",),
+        equal=("enabled",),
+    ),
+    Row(
+        "thinking budget",
+        "PUT",
+        "/api/settings/thinking-budget",
+        {"mode": "custom", "customBudget": 4096},
+        reads=("mode", "customBudget"),
+        equal=("mode", "customBudget"),
+    ),
+    Row(
+        "settings: a flat camelCase change",
+        "PATCH",
+        "/api/settings",
+        {"requireLogin": True},
+        reads=("requireLogin",),
+        equal=("requireLogin",),
+    ),
+    Row(
+        "outbound proxy set at the global level",
+        "PUT",
+        "/api/settings/proxy",
+        {
+            "level": "global",
+            "proxy": {"type": "http", "host": "127.0.0.1", "port": 3128},
+        },
+        reads=("global.host", "global.port", "providers", "combos", "keys"),
+        equal=("global.host", "global.port"),
+    ),
+    Row(
+        "outbound proxy removed",
+        "PUT",
+        "/api/settings/proxy",
+        {"level": "global", "proxy": None},
+        reads=("providers",),
     ),
     Row(
         "outbound proxy by level",
@@ -252,6 +313,15 @@ ROWS = (
         "/api/cli-tools/claude-settings",
         reads=("installed", "runnable", "command", "runtimeMode", "reason"),
     ),
+    Row(
+        "key update",
+        "PATCH",
+        "/api/keys/{key_id}",
+        {"name": "compat-key-renamed", "noLog": False},
+        reads=("name",),
+        equal=("name",),
+    ),
+    Row("key delete", "DELETE", "/api/keys/{key_id}", ours_status=204),
     Row("combo delete by id", "DELETE", "/api/combos/{combo_b}", ours_status=204),
 )
 

@@ -221,9 +221,11 @@ async def get_key_route(ctx: Ctx, key_id: str, _: Admin) -> KeyOut:
         return KeyOut.of(await get_key(session, key_id))
 
 
+@router.patch("/{key_id}")
 @router.put("/{key_id}")
 async def update_key(ctx: Ctx, key_id: str, body: KeyUpdate, actor: Admin) -> KeyOut:
-    """Changes a key's name, scopes, allowed models or limits."""
+    """Changes a key's name, scopes, allowed models, limits or ``no_log``
+    (PATCH, the original's verb, is the same)."""
     changes = body.model_dump(mode="json", exclude_none=True)
     if body.scopes is not None and not ADMIN_SCOPES.intersection(body.scopes):
         _not_own_key(actor, key_id, "remove the admin scope of")

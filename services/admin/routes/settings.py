@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from fastapi import APIRouter
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy import select
 
@@ -120,11 +122,18 @@ async def put_settings(ctx: Ctx, body: SettingsIn, actor: Admin) -> dict[str, An
     return await _flat_view(ctx)
 
 
+def _with_original_names(view: Any) -> JSONResponse:
+    """The group's view with camelCase twins (``customBudget``), as the
+    original OmniRoute's callers read it. A response, so FastAPI keeps the
+    view as the documented model without filtering the twins out."""
+    return JSONResponse(with_camel_twins(jsonable_encoder(view, by_alias=True)))
+
+
 def _add_routes(group: SettingsGroup[Any, Any, Any], routes: GroupRoutes[Any]) -> None:
     async def get_group(ctx: Ctx, _: Admin) -> Any:
         async with ctx.sessions() as session:
             value = await gc.load(session, group.schema)
-        return group.show(value, ctx.settings.secret)
+        return _with_original_names(group.show(value, ctx.settings.secret))
 
     async def put_group(ctx: Ctx, body: Any, actor: Admin) -> Any:
         if routes.check is not None:
@@ -134,7 +143,7 @@ def _add_routes(group: SettingsGroup[Any, Any, Any], routes: GroupRoutes[Any]) -
             current = await gc.load(c.session, group.schema)
             value = group.take(body, current, ctx.settings.secret)
             await gc.save(c.session, value)
-        return group.show(value, ctx.settings.secret)
+        return _with_original_names(group.show(value, ctx.settings.secret))
 
     # FastAPI reads the body's type from the signature; it is the group's.
     put_group.__annotations__["body"] = group.body
