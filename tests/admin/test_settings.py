@@ -88,7 +88,14 @@ async def test_prompt_budget_cache(admin: AdminHarness) -> None:
     saved, snapshot = await _changes_snapshot(
         admin, "PUT", "/api/settings/cache", cache
     )
-    assert saved == cache
+    # Every field, and its camelCase twin for the original's callers.
+    assert saved == cache | {
+        "exactEnabled": False,
+        "semanticEnabled": True,
+        "similarityThreshold": 0.8,
+        "ttlSeconds": 60,
+        "cacheSampled": True,
+    }
     assert snapshot.settings.cache.semantic_enabled
     assert snapshot.settings.cache.similarity_threshold == pytest.approx(0.8)
     too_high = await admin.client.put(
@@ -96,7 +103,7 @@ async def test_prompt_budget_cache(admin: AdminHarness) -> None:
     )
     assert too_high.status_code == 400
     assert error_of(too_high)["param"] == "similarity_threshold"
-    assert (await admin.client.get("/api/settings/cache")).json() == cache
+    assert (await admin.client.get("/api/settings/cache")).json() == saved
 
 
 async def test_all_settings_and_proxy(admin: AdminHarness) -> None:
