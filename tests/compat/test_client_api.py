@@ -270,3 +270,42 @@ def test_request_log_rows_read_like_the_original_call_log(
                 "gpt-4o-mini",
                 2,
             )
+
+
+def test_a_system_entry_in_anthropic_messages_stays_a_system_prompt(
+    sides: tuple[Side, Side], sim: Simulator
+) -> None:
+    """Claude Code puts ``role: system`` entries in ``messages``; translated
+    for an OpenAI-format provider, the original sends them upstream as
+    *assistant* turns (the model then thinks it said them). Ours sends the
+    system prompt as a system message."""
+    upstream_roles = {}
+    for side in sides:
+        sim.clear()
+        answer = httpx.post(
+            side.url + "/v1/messages",
+            headers={
+                "Authorization": f"Bearer {side.key}",
+                "anthropic-version": "2023-06-01",
+                "Accept": "application/json",
+            },
+            json={
+                "model": side.model,
+                "max_tokens": 50,
+                "messages": [
+                    {"role": "system", "content": "be brief"},
+                    {"role": "user", "content": "hi"},
+                ],
+            },
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["content"][0]["text"] == "Echo: hi"
+        (call,) = [
+            c for c in sim.calls()["recent"] if c["path"].endswith("/completions")
+        ]
+        upstream_roles[side.name] = [m["role"] for m in call["body"]["messages"]]
+    assert upstream_roles == {
+        "original": ["assistant", "user"],
+        "ours": ["system", "user"],
+    }
