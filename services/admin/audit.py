@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from omniroute.errors import Conflict
 from services.admin.auth import Actor
@@ -88,9 +89,10 @@ async def change(
             current = Change(session, target, dict(details or {}))
             yield current
             session.add(entry(actor, action, current.target, current.details))
-    except IntegrityError:
-        # Two changes raced (both created the same row), or one removed what
-        # the other refers to: nothing was written; the client may retry.
+    except (IntegrityError, StaleDataError):
+        # Two changes raced (both created the same row, or one removed the
+        # row the other was changing), or one removed what the other refers
+        # to: nothing was written; the client may retry.
         raise Conflict(
             f"{action}: another change to '{target or 'it'}' happened at the same "
             "time, or it refers to something just removed; nothing was saved, retry"

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import delete
+
+from omniroute.errors import Conflict
+from services.admin.audit import change
+from services.admin.auth import Actor
+from services.admin.db.models import ApiKey
 from tests.admin.conftest import INITIAL_PASSWORD, AdminHarness
 
 
@@ -71,3 +78,23 @@ def admin_key_id(entries: list[tuple[str, str, str]]) -> str:
     """The env admin key's id, read from the entries themselves."""
     actor = next(a for a, action, _ in entries if action == "provider.create")
     return actor.removeprefix("api_key:key_")
+
+
+async def test_a_row_removed_under_a_change_is_a_conflict_not_a_500(
+    admin: AdminHarness,
+) -> None:
+    """Found by fuzzing (``DELETE /api/policies?keyId=`` while another request
+    deleted the key): the UPDATE matched no row, and SQLAlchemy's
+    StaleDataError became a 500. It is a 409 that says to retry."""
+    key = (await admin.client.post("/api/keys", json={"name": "gone"})).json()
+    with pytest.raises(Conflict) as raised:
+        async with change(
+            admin.ctx, Actor("anonymous"), "policy.clear", key["id"]
+        ) as c:
+            row = await c.session.get(ApiKey, key["id"])
+            assert row is not None
+            async with admin.ctx.sessions() as other, other.begin():
+                await other.execute(delete(ApiKey).where(ApiKey.id == key["id"]))
+            row.allowed_models = ["a/b"]
+    assert raised.value.status == 409
+    assert "retry" in str(raised.value)
