@@ -73,6 +73,21 @@ class Ticket:
         return bool(self.budget_key or self.tpm_key)
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A key's counters against its limits (a limit of 0 is none)."""
+
+    rpm_limit: int
+    rpm_used: int
+    tpm_limit: int
+    tpm_used: int
+    # Unix seconds when this minute's request and token windows end.
+    window_ends: int
+    budget: config_pb2.Budget | None
+    spent_usd: float
+    budget_ends: datetime
+
+
 class Admission:
     def __init__(self, redis: Redis, keys: RedisKeys) -> None:
         self._redis = redis
@@ -165,6 +180,44 @@ class Admission:
                 retry_after=int((ends - datetime.now(UTC)).total_seconds()) + 1,
             )
         return Ticket(key_id, budget_key, reserve, tpm_key, budget_ttl)
+
+    async def standing(self, key_id: str, rpm: int, tpm: int) -> Standing:
+        """Where ``key_id`` stands against its limits now; counts nothing."""
+        budget = self._budgets.get(key_id)
+        now = time.time()
+        minute = int(now // 60)
+        names: list[str] = []
+        if rpm:
+            names.append(self._keys.rate_window(key_id, "rpm", minute))
+        if tpm:
+            names.append(self._keys.rate_window(key_id, "tpm", minute))
+        today = datetime.now(UTC)
+        ends = today
+        if budget is not None:
+            period_id, _, ends = current_period(budget.period, today)
+            names.append(self._keys.budget_spend(key_id, period_id))
+        values: list[int] = []
+        if names:
+            try:
+                values = [int(v or 0) for v in await self._redis.mget(names)]
+            except (RedisError, OSError):
+                REDIS_ERRORS.labels("admission").inc()
+                raise Unavailable(
+                    "the gateway cannot read this key's limits right now; "
+                    "retry shortly",
+                    retry_after=1,
+                ) from None
+        counts = iter(values)
+        return Standing(
+            rpm_limit=rpm,
+            rpm_used=next(counts) if rpm else 0,
+            tpm_limit=tpm,
+            tpm_used=next(counts) if tpm else 0,
+            window_ends=(minute + 1) * 60,
+            budget=budget,
+            spent_usd=next(counts) / MICRO if budget is not None else 0.0,
+            budget_ends=ends,
+        )
 
     async def settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
         """Replaces the reservation with the real cost; counts real tokens."""

@@ -17,6 +17,7 @@ from omniroute.errors import GatewayError, NotFound, error_for_status
 from omniroute.wire.errors import error_body
 from omniroute.wire.formats import WireFormat
 from services.edge.access_log import AccessLog
+from services.edge.client_paths import ANTHROPIC_PREFIX
 from services.edge.context import EdgeContext, running_edge
 from services.edge.exchange import new_request_id
 from services.edge.gate import ClientGate
@@ -33,6 +34,7 @@ from services.edge.routes import (
     openai_api,
     ops,
     providers_api,
+    quotas_api,
     responses_api,
 )
 from services.edge.routes.gemini_api import is_gemini_client
@@ -48,6 +50,7 @@ ROUTERS = (
     ollama_api,
     media_api,
     providers_api,
+    quotas_api,
     ops,
     admin,  # last: its /api/* catch-all must not shadow Ollama's /api/chat
 )
@@ -84,6 +87,7 @@ def create_app(settings: EdgeSettings) -> FastAPI:
 # routers like every other route.
 HOT_PATHS = (
     ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/completions"),
     ("POST", "/v1/messages"),
     ("POST", "/v1/responses"),
     ("POST", "/api/chat"),
@@ -102,10 +106,11 @@ def create_server_app(settings: EdgeSettings) -> KeyInPath:
 
 
 def serve(app: FastAPI) -> KeyInPath:
-    """``app`` wrapped as every request meets it, outermost first: a
-    key-scoped path becomes a plain path with its key; the request's span
-    opens; its access line is written when it ends; the gate admits it at its
-    door; then the hot endpoints are served directly, the rest by FastAPI."""
+    """``app`` wrapped as every request meets it, outermost first: a key in
+    the URL becomes a header and an alias the path it is served as
+    (``key_path.py``); the request's span opens; its access line is written
+    when it ends; the gate admits it at its door; then the hot endpoints are
+    served directly, the rest by FastAPI."""
     routes = [route for module in ROUTERS for route in module.router.routes]
     hot = HotPaths(app, routes, HOT_PATHS, _gateway_error, _unexpected_error)  # type: ignore[arg-type]
     gated = ClientGate(hot, lambda: edge_of(app).gate, _gateway_error)
@@ -120,6 +125,8 @@ def edge_of(app: FastAPI) -> EdgeContext:
 _FORMAT_BY_PATH = (
     ("/v1beta", WireFormat.GEMINI),
     ("/v1/messages", WireFormat.ANTHROPIC),
+    # An Anthropic base URL's unknown paths (its /v1 ones are served).
+    (ANTHROPIC_PREFIX, WireFormat.ANTHROPIC),
     ("/v1/responses", WireFormat.RESPONSES),
     ("/v1/api/", WireFormat.OLLAMA),
 )

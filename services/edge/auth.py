@@ -20,8 +20,12 @@ class Caller:
     rpm_limit: int = 0
     tpm_limit: int = 0
 
-    def check_model(self, model: str) -> None:
-        if self.allowed_models and model not in self.allowed_models:
+    def check_model(self, model: str, meaning: str = "") -> None:
+        """403 unless the key may use ``model``: it names it, or ``meaning``,
+        the name the model string resolved to (``combo/smart`` means the
+        combo ``smart``; a wrapper never widens what a key may use)."""
+        allowed = self.allowed_models
+        if allowed and model not in allowed and (meaning or model) not in allowed:
             raise Forbidden(
                 f"this API key may not use the model '{model}'; allowed: "
                 + ", ".join(sorted(self.allowed_models)),
@@ -33,7 +37,12 @@ ANONYMOUS = Caller("anonymous", "anonymous", frozenset(), frozenset())
 
 
 def presented_key(request: HTTPConnection) -> str | None:
-    """The key a client sent, in any of the ways the SDKs send one."""
+    """The key a client sent, in any of the ways the SDKs send one.
+
+    A key in the URL (``/key/<key>/``, ``?key=``, ``?token=``...) is one of
+    these headers by now: ``key_path.py`` moved it there before anything
+    could log it.
+    """
     headers = request.headers
     authorization = headers.get("authorization")
     if authorization:
@@ -44,8 +53,7 @@ def presented_key(request: HTTPConnection) -> str | None:
         value = headers.get(header)
         if value:
             return value.strip()
-    # Gemini clients may put it in the query; parsed only when they do.
-    return request.query_params.get("key") or None
+    return None
 
 
 class KeyRing:

@@ -45,6 +45,7 @@ class EdgeContext:
     routes: RoutingTableWatcher
     proxy: AdminProxy
     gate: Gate
+    admission: Admission
     dispatch_path: DispatchPath
     chat: ChatPipeline
     media: MediaPipeline
@@ -109,6 +110,7 @@ async def running_edge(settings: EdgeSettings) -> AsyncIterator[EdgeContext]:
             routes=routes,
             proxy=proxy,
             gate=Gate(key_ring, admission, trusted),
+            admission=admission,
             dispatch_path=path,
             chat=chat,
             media=media,

@@ -57,7 +57,7 @@ class DispatchPath:
         assert exchange.caller is not None
         exchange.requested_model = model
         table, route = self._routes.resolve(model)
-        exchange.caller.check_model(model)
+        exchange.caller.check_model(model, route.name)
         return Resolved(table, route)
 
     async def admit(self, exchange: Exchange, estimated_cost: float = 0.0) -> None:

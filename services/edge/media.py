@@ -1,4 +1,4 @@
-"""Embeddings, image generation and transcription at the edge.
+"""Embeddings, image generation and edits, and transcription at the edge.
 
 Same keys, plans, fallback and metering as chat: the request is validated
 here (a clear 400, a 413 for an oversized upload), dispatched with its
@@ -11,17 +11,19 @@ back to Gemini's on the way out, errors in Gemini's shape.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import orjson
-from starlette.datastructures import UploadFile
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, PayloadTooLarge
+from omniroute.uploads import MANIFEST, Upload, pack
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.gemini import embeddings as gemini_embeddings
 from omniroute.wire.ollama import embed as ollama_embed
@@ -29,12 +31,16 @@ from services.edge.body import parse_json_object, read_body
 from services.edge.codecs import OLLAMA, OPENAI_CHAT, ClientCodec, Codec
 from services.edge.dispatch_path import DispatchPath
 from services.edge.exchange import Exchange, Recorder, collect_answer, open_exchange
+from services.edge.image_edits import MAX_IMAGES as _MAX_EDIT_IMAGES
+from services.edge.image_edits import image_edit_request
 from services.edge.settings import EdgeSettings
 
 ModelRewrite = Callable[[str], str] | None
 AnswerShape = Callable[[bytes], bytes]
 _FORMATS = ", ".join(f.name for f in SUPPORTED)
 _NO_EMBEDDINGS = b'{"object":"list","data":[]}'
+# The usage kind (its price) of an operation, when not the operation's name.
+_KINDS = {"transcription": "audio", "image_edits": "images"}
 # Only its format is read: errors and the usage event name the client's format.
 _GEMINI = ClientCodec(WireFormat.GEMINI)
 
@@ -137,6 +143,28 @@ class MediaPipeline:
 
         return await self._serve(request, "images", parse, rewrite)
 
+    async def image_edits(
+        self, request: Request, rewrite: ModelRewrite = None
+    ) -> Response:
+        """``POST /v1/images/edits`` (multipart: ``image`` or up to 16
+        ``image[]``, an optional ``mask``, ``prompt``, ``model``)."""
+
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            if not request.headers.get("content-type", "").startswith(
+                "multipart/form-data"
+            ):
+                raise BadRequest(
+                    "send multipart/form-data with 'image', 'prompt' and 'model'",
+                    param="image",
+                )
+            raw = await read_body(request, self._settings.max_body_bytes)
+            fields, uploads = await _multipart(request.headers, raw)
+            body, images = image_edit_request(fields, uploads)
+            payload, manifest = pack(images)
+            return {**body, MANIFEST: manifest, "_payload": (payload, "", "")}
+
+        return await self._serve(request, "image_edits", parse, rewrite)
+
     async def transcriptions(self, request: Request) -> Response:
         """``POST /v1/audio/transcriptions`` (multipart: ``file``, ``model``)."""
         limit = self._settings.max_audio_bytes
@@ -193,7 +221,7 @@ class MediaPipeline:
     ) -> Response:
         """Serves one request; ``codec`` is the client's format (the dispatch
         is OpenAI's either way) and ``shape`` turns OpenAI's answer into it."""
-        kind = "audio" if operation == "transcription" else operation
+        kind = _KINDS.get(operation, operation)
         exchange = open_exchange(request, codec, endpoint, kind)
         return await self._recorder.failures_recorded(
             exchange,
@@ -247,6 +275,40 @@ class MediaPipeline:
             media_type="application/json",
             headers=exchange.headers(),
         )
+
+
+async def _multipart(
+    headers: Headers, raw: bytes
+) -> tuple[dict[str, str], list[Upload]]:
+    """The text fields and the files of a multipart body already read."""
+
+    async def chunks() -> AsyncGenerator[bytes, None]:
+        yield raw
+
+    parser = MultiPartParser(
+        headers,
+        chunks(),
+        max_files=_MAX_EDIT_IMAGES + 1,
+        max_fields=32,
+        max_part_size=64 * 1024,
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise BadRequest(f"the multipart body is not valid: {exc}") from None
+    fields: dict[str, str] = {}
+    uploads: list[Upload] = []
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                filename = value.filename or "image"
+                uploads.append(Upload(name, filename, value.content_type or "", data))
+            else:
+                fields.setdefault(name, value)
+    finally:
+        await form.close()
+    return fields, uploads
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

@@ -25,21 +25,30 @@ class Inbound:
     raw: bytes = b""
     json: Any = None
     fields: dict[str, str] = field(default_factory=dict)
+    # The last file of each multipart name, and every file part in order
+    # (an image edit sends several under ``image[]``).
     files: dict[str, Upload] = field(default_factory=dict)
+    parts: list[tuple[str, Upload]] = field(default_factory=list)
 
     def summary(self, content_type: str) -> Any:
         """The body as the call log shows it (no raw bytes)."""
         if self.json is not None:
             return self.json
         if self.fields or self.files:
-            files = {
-                name: {
+            files: dict[str, Any] = {}
+            for name, upload in self.parts:
+                entry = {
                     "filename": upload.filename,
                     "content_type": upload.content_type,
                     "bytes": len(upload.data),
                 }
-                for name, upload in self.files.items()
-            }
+                # A name sent once is one entry; a repeated one, a list.
+                if name not in files:
+                    files[name] = entry
+                elif isinstance(files[name], list):
+                    files[name].append(entry)
+                else:
+                    files[name] = [files[name], entry]
             return {"fields": self.fields, "files": files}
         return {"content_type": content_type, "bytes": len(self.raw)}
 
@@ -68,7 +77,9 @@ async def read_inbound(request: web.Request) -> Inbound:
         for name, value in (await request.post()).items():
             if isinstance(value, web.FileField):
                 data = value.file.read()
-                inbound.files[name] = Upload(value.filename, value.content_type, data)
+                upload = Upload(value.filename, value.content_type, data)
+                inbound.files[name] = upload
+                inbound.parts.append((name, upload))
             else:
                 inbound.fields[name] = str(value)
         inbound.model = inbound.fields.get("model", model)

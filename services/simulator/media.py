@@ -7,6 +7,9 @@
   Usage: prompt tokens = whitespace-separated words (or token-array length).
 * Image: an 8x8 PNG of one colour taken from SHA-256 of the prompt, as
   ``b64_json`` or as a ``url`` served by the simulator itself.
+* Image edit (multipart, as OpenAI's ``/v1/images/edits``): ``image`` or
+  ``image[]`` (PNG, JPEG or WebP), an optional PNG ``mask``, ``prompt``;
+  the result's colour comes from the prompt and the input images' bytes.
 """
 
 from __future__ import annotations
@@ -148,3 +151,41 @@ def images_body(
             "total_tokens": words + 272 * len(entries),
         }
     return body
+
+
+def _image_kind(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def image_edit_request(
+    fields: dict[str, str], parts: list[tuple[str, bytes]]
+) -> tuple[str, str, int, str]:
+    """(model, prompt with the inputs' digest, n, response format) of an
+    image edit, checked as OpenAI checks it."""
+    images = [data for name, data in parts if name in ("image", "image[]")]
+    masks = [data for name, data in parts if name == "mask"]
+    if not images:
+        raise ProviderError(400, "Missing required parameter: 'image'.")
+    if not fields.get("prompt"):
+        raise ProviderError(400, "Missing required parameter: 'prompt'.")
+    for index, data in enumerate(images, start=1):
+        if _image_kind(data) is None:
+            raise ProviderError(
+                400,
+                f"Invalid image file or mode for image {index}, "
+                "please check your image file.",
+            )
+    if masks and _image_kind(masks[0]) != "png":
+        raise ProviderError(400, "Invalid mask image: it must be a PNG file.")
+    body: dict[str, Any] = {**fields, "model": fields.get("model") or "dall-e-2"}
+    if "n" in fields:
+        body["n"] = int(fields["n"]) if fields["n"].isdigit() else fields["n"]
+    model, prompt, count, kind = image_request(body)
+    digest = hashlib.sha256(b"".join(images + masks)).hexdigest()[:16]
+    return model, f"{prompt}|{digest}", count, kind

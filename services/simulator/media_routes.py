@@ -33,6 +33,22 @@ async def embeddings(request: web.Request, inbound: Inbound) -> web.StreamRespon
 async def images(request: web.Request, inbound: Inbound) -> web.StreamResponse:
     """OpenAI ``POST /v1/images/generations``."""
     model, prompt, count, kind = media.image_request(json_object(inbound.raw))
+    return await _images_answer(request, model, prompt, count, kind)
+
+
+async def image_edits(request: web.Request, inbound: Inbound) -> web.StreamResponse:
+    """OpenAI ``POST /v1/images/edits`` (multipart ``image``/``image[]``,
+    ``mask``, ``prompt``, ``model``)."""
+    if not inbound.parts and not inbound.fields:
+        raise ProviderError(400, "The request must be multipart/form-data.")
+    parts = [(name, upload.data) for name, upload in inbound.parts]
+    model, prompt, count, kind = media.image_edit_request(inbound.fields, parts)
+    return await _images_answer(request, model, prompt, count, kind)
+
+
+async def _images_answer(
+    request: web.Request, model: str, prompt: str, count: int, kind: str
+) -> web.StreamResponse:
     files = request.app[STATE].files
     entries: list[dict[str, str]] = []
     for index in range(count):
@@ -147,6 +163,8 @@ def add_routes(app: web.Application) -> None:
         ("POST", "/embeddings", embeddings),
         ("POST", "/v1/images/generations", images),
         ("POST", "/images/generations", images),
+        ("POST", "/v1/images/edits", image_edits),
+        ("POST", "/images/edits", image_edits),
         ("POST", "/v1/audio/transcriptions", transcriptions),
         ("POST", "/audio/transcriptions", transcriptions),
         ("POST", "/v1/listen", deepgram_listen),

@@ -30,6 +30,29 @@ ONCE_UNGUARDED = {
 }
 
 
+# The original OmniRoute's aliases (client_paths.py) and keys in the URL: no
+# routes of their own, served as the routes above once the outermost wrapper
+# rewrote them, so the gate must refuse them too.
+ALIASES = [
+    ("POST", "/chat/completions"),
+    ("POST", "/responses"),
+    ("GET", "/models"),
+    ("GET", "/v1"),
+    ("GET", "/v1/v1/models"),
+    ("POST", "/api/v1/chat/completions"),
+    ("GET", "/api/v1/models"),
+    ("GET", "/api/v1beta/models"),
+    ("POST", "/codex"),
+    ("POST", "/codex/responses"),
+    ("POST", "/anthropic/v1/messages"),
+    ("POST", "/openai/v1/chat/completions"),
+    ("POST", "/anthropic/unknown"),
+    ("POST", "/chat/completions?token=the-key"),
+    ("GET", "/v1/quotas/check?api_key=the-key"),
+    ("POST", "/key/the-key/v1/completions"),
+]
+
+
 def client_routes() -> list[tuple[str, str]]:
     """(method, path) of every route behind a client door, params filled."""
     found = set()
@@ -46,6 +69,11 @@ def client_routes() -> list[tuple[str, str]]:
 def test_the_table_holds_every_kind_of_client_route() -> None:
     routes = client_routes()
     assert set(routes) >= ONCE_UNGUARDED
+    assert {
+        ("POST", "/v1/completions"),
+        ("POST", "/v1/images/edits"),
+        ("GET", "/v1/quotas/check"),
+    } <= set(routes)
     assert len(routes) > 40, routes
     assert ("POST", "/api/generate") in routes and ("GET", "/") in routes
 
@@ -83,14 +111,14 @@ def _chat(stack: Stack) -> httpx.Response:
     )
 
 
-@pytest.mark.parametrize(("method", "path"), client_routes())
+@pytest.mark.parametrize(("method", "path"), client_routes() + ALIASES)
 def test_every_client_route_refuses_a_blocked_address(
     filtered: Stack, method: str, path: str
 ) -> None:
     poll_until(lambda: _chat(filtered).status_code == 403, timeout=10)
     response = httpx.request(
         method,
-        filtered.edge_url + path,
+        filtered.edge_url + path.replace("the-key", filtered.api_key),
         headers={"Authorization": f"Bearer {filtered.api_key}"},
         json={} if method in ("POST", "PUT", "PATCH") else None,
         timeout=10,

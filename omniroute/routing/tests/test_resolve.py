@@ -2,6 +2,7 @@ import pytest
 
 from omniroute.common.v1 import common_pb2, config_pb2
 from omniroute.errors import BadRequest, NotFound
+from omniroute.router.v1 import router_pb2
 from omniroute.routing.resolve import resolve
 from omniroute.routing.table import build_table
 
@@ -81,3 +82,58 @@ def test_models_listing(table) -> None:
     assert {"openai/gpt-4o", "groq/llama-3", "groq/shared"} <= ids
     assert not any(i.startswith("off/") for i in ids)
     assert table.version == 3 and table.config_version == 7
+
+
+@pytest.fixture
+def wrapped_table():
+    """Providers and a combo to address through the original's wrappers."""
+    snapshot = config_pb2.ConfigSnapshot(
+        providers=[
+            _provider("kimi", ["kimi-k2"]),
+            _provider("claude", ["claude-opus-4-6", "kimi/odd"], aliases=["cc"]),
+        ],
+        combos=[
+            config_pb2.Combo(
+                name="smart",
+                enabled=True,
+                members=[config_pb2.ComboMember(model="kimi/kimi-k2", weight=1)],
+            )
+        ],
+    )
+    return build_table(snapshot, version=1)
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "target"),
+    [
+        ("combo/smart", "smart", None),
+        ("claude/combo/smart", "smart", None),
+        ("claude/kimi/kimi-k2", "kimi/kimi-k2", ("kimi", "kimi-k2")),
+        # A genuine model of the provider called claude stays its own.
+        (
+            "claude/claude-opus-4-6",
+            "claude/claude-opus-4-6",
+            ("claude", "claude-opus-4-6"),
+        ),
+        ("claude/kimi/odd", "claude/kimi/odd", ("claude", "kimi/odd")),
+        # An unknown inner provider or combo: the claude provider's model.
+        ("claude/nobody/x", "claude/nobody/x", ("claude", "nobody/x")),
+        ("claude/combo/none", "claude/combo/none", ("claude", "combo/none")),
+    ],
+)
+def test_the_originals_combo_and_claude_code_wrappers(
+    wrapped_table, model: str, name: str, target: tuple[str, str] | None
+) -> None:
+    route = resolve(wrapped_table, model)
+    assert route.name == name
+    if target is None:
+        assert route.kind == router_pb2.ROUTE_KIND_COMBO
+    else:
+        assert (route.targets[0].provider_id, route.targets[0].model) == target
+
+
+def test_wrappers_of_nothing_are_404(table) -> None:
+    """Without a provider called claude, an unwrappable id is unknown."""
+    for name in ("combo/nope", "combo/gpt-4o", "claude/nobody/x", "claude/combo/x"):
+        with pytest.raises(NotFound):
+            resolve(table, name)

@@ -37,18 +37,15 @@ _KNOWN = ", ".join(f":{m}" for m in (*_CHAT, _COUNT, *_EMBED))
 def is_gemini_client(request: HTTPConnection) -> bool:
     """Whether a call on a path Gemini shares with OpenAI is a Gemini client's.
 
-    Gemini clients send their key as ``x-goog-api-key`` or ``?key=``, and
-    google-genai sends ``x-goog-api-client`` besides; OpenAI clients send
+    Gemini clients send their key as ``x-goog-api-key`` or ``?key=`` (which
+    arrives here as ``x-goog-api-key``: ``key_path.py``), and google-genai
+    sends ``x-goog-api-client`` besides; OpenAI clients send
     ``Authorization: Bearer`` and none of these. Any Google marker wins, as a
     Gemini client authenticating with a bearer token still wants Gemini's
     shapes.
     """
     headers = request.headers
-    return (
-        "x-goog-api-key" in headers
-        or "x-goog-api-client" in headers
-        or "key" in request.query_params
-    )
+    return "x-goog-api-key" in headers or "x-goog-api-client" in headers
 
 
 @router.get("/v1beta/models")

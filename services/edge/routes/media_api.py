@@ -45,6 +45,15 @@ async def images(request: Request) -> Response:
     return response
 
 
+@router.post("/v1/images/edits")
+async def image_edits(request: Request) -> Response:
+    """OpenAI image edits: multipart ``image`` (or up to 16 ``image[]``), an
+    optional PNG ``mask``, ``prompt`` and ``model``; answered as generations
+    are (``url`` or ``b64_json``)."""
+    response: Response = await edge(request).media.image_edits(request)
+    return response
+
+
 @router.get("/v1/images/generations")
 async def image_models(request: Request) -> Response:
     """The image models the gateway can route."""

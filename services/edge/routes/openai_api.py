@@ -14,6 +14,7 @@ from services.edge import model_catalog
 from services.edge.codecs import OPENAI_CHAT
 from services.edge.context import edge
 from services.edge.routes import gemini_api
+from services.edge.text_completion import TEXT_COMPLETION
 
 router = APIRouter()
 
@@ -22,6 +23,19 @@ router = APIRouter()
 async def chat_completions(request: Request) -> Response:
     """OpenAI Chat Completions, streaming and not, to any configured provider."""
     response: Response = await edge(request).chat.handle(request, OPENAI_CHAT)
+    return response
+
+
+@router.post("/v1/completions")
+async def completions(request: Request) -> Response:
+    """OpenAI's legacy text completions (``prompt`` in, ``choices[].text``
+    out, streaming and not), served by the chat pipeline to any provider.
+
+    A list of prompts is joined with newlines into one, as the original
+    OmniRoute does; token arrays, ``suffix``, ``echo``, ``logprobs`` and
+    ``best_of`` above 1 are a 400 (chat models have no counterpart).
+    """
+    response: Response = await edge(request).chat.handle(request, TEXT_COMPLETION)
     return response
 
 

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from omniroute.common.v1 import common_pb2
 from omniroute.router.v1 import router_pb2
 from services.edge import model_catalog
+from services.edge.key_path import served_scope
 from services.edge.routes.gemini_api import is_gemini_client
 
 
@@ -42,9 +43,16 @@ def test_nothing_before_the_first_table() -> None:
 
 
 def _request(headers: dict[str, str], query: str = "") -> Request:
+    """The request as the routes see it: after the outermost wrapper took
+    any key out of its query (``?key=`` becomes ``x-goog-api-key``)."""
     raw = [(k.encode(), v.encode()) for k, v in headers.items()]
-    scope = {"type": "http", "headers": raw, "query_string": query.encode()}
-    return Request(scope)
+    scope = {
+        "type": "http",
+        "path": "/v1/models",
+        "headers": raw,
+        "query_string": query.encode(),
+    }
+    return Request(served_scope(scope))
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Embeddings, image generation and transcription, as executor operations.
+"""Embeddings, image generation and edits, and transcription, as executor
+operations.
 
 They ride the same dispatch path as chat (plans, fallback, breakers,
 cooldowns); only the upstream call differs. Answers go back whole, in
@@ -11,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import orjson
 
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.uploads import MANIFEST, unpack
 from services.executor.adapters.base import auth_headers
 from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
@@ -23,7 +26,7 @@ from services.executor.media.http import send_json
 from services.executor.media.transcription import Audio, Transcriber
 from services.executor.upstream import UpstreamSession
 
-OPERATIONS = frozenset({"embeddings", "images", "transcription"})
+OPERATIONS = frozenset({"embeddings", "images", "image_edits", "transcription"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +74,27 @@ class MediaCalls:
             raise UpstreamFailure(
                 FailureKind.CLIENT, 400, "the local provider only serves embeddings"
             )
-        path = "/embeddings" if operation == "embeddings" else "/images/generations"
         headers = {
-            "Content-Type": "application/json",
             **provider.headers,
             **auth_headers(provider.preset.auth, account.credential),
         }
+        if operation == "image_edits":
+            answer, raw = await send_json(
+                self._session,
+                "POST",
+                provider.base_url + "/images/edits",
+                headers,
+                data=_edit_form(dispatch.payload, body, model),
+            )
+            return MediaAnswer(
+                raw, common_pb2.Usage(), float(len(answer.get("data") or ()))
+            )
+        path = "/embeddings" if operation == "embeddings" else "/images/generations"
         answer, raw = await send_json(
             self._session,
             "POST",
             provider.base_url + path,
-            headers,
+            {"Content-Type": "application/json", **headers},
             data=orjson.dumps({**body, "model": model}),
         )
         if operation == "embeddings":
@@ -89,3 +102,27 @@ class MediaCalls:
         return MediaAnswer(
             raw, common_pb2.Usage(), float(len(answer.get("data") or ()))
         )
+
+
+def _edit_form(payload: bytes, body: dict[str, Any], model: str) -> aiohttp.FormData:
+    """OpenAI's ``/images/edits`` multipart form: the client's text fields
+    with this target's model, and its files under their own field names."""
+    fields = {k: v for k, v in body.items() if k not in (MANIFEST, "model")}
+    try:
+        files = unpack(payload, body.get(MANIFEST))
+    except (ValueError, KeyError, TypeError):
+        raise UpstreamFailure(
+            FailureKind.CLIENT, 400, "the image edit's files did not arrive whole"
+        ) from None
+    form = aiohttp.FormData()
+    form.add_field("model", model)
+    for name, value in fields.items():
+        form.add_field(name, str(value))
+    for upload in files:
+        form.add_field(
+            upload.field,
+            upload.data,
+            filename=upload.filename,
+            content_type=upload.content_type,
+        )
+    return form
