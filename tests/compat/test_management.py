@@ -414,3 +414,13 @@ def test_the_original_body_is_accepted_and_answered_readably(
     for side in (theirs, ours):
         for placeholder, path in row.keeps.items():
             side.kept[placeholder] = str(values_at(data[side.name], path)[0])
+
+
+def test_health_answers_without_credentials(original: Original, stack: Stack) -> None:
+    """Load balancers and the original's monitors poll health with no key."""
+    for url in (original.url, stack.edge_url):
+        answer = httpx.get(f"{url}/api/monitoring/health", timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "healthy"
+    ours = httpx.get(f"{stack.edge_url}/api/monitoring/health", timeout=30).json()
+    assert "services" not in ours  # service addresses and errors are for admins
