@@ -4,6 +4,11 @@ Backups are SQLite files in ``DATA_DIR/backups`` whatever the live database
 (see ``services.admin.backups``). A restore or import first takes a safety
 backup, refuses a file that is not an OmniRoute database (400), and
 republishes the snapshot so every service follows the restored state.
+
+The import also takes what the original OmniRoute exports (its
+``storage.sqlite``, its exportAll ``.tar.gz``, its export-json document):
+that is migrated into the live data (``services.admin.original_import``)
+rather than restored over it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import Field
 from sqlalchemy import select
@@ -38,6 +43,12 @@ from services.admin.db.models import (
     ModelAlias,
     ModelPrice,
     Provider,
+)
+from services.admin.original_import.reading import SourceError, looks_original
+from services.admin.original_import.runner import (
+    MigrationError,
+    Options,
+    migrate_original,
 )
 from services.admin.routes.keys import KeyOut
 from services.admin.routes.providers import ProviderOut
@@ -72,6 +83,41 @@ class RestoreOut(CamelModel):
     safety_backup: str = Field(description="Taken just before, to undo the restore")
     tables: dict[str, int]
     config_version: int
+
+
+class ImportCounts(CamelModel):
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+
+
+class ImportItem(CamelModel):
+    kind: str
+    row: str = Field(description="The original's row")
+    reason: str
+
+
+class NotMigrated(CamelModel):
+    what: str
+    rows: int
+    reason: str
+
+
+class OriginalImportOut(CamelModel):
+    """The migration report of an upload from the original OmniRoute."""
+
+    source: str
+    dry_run: bool
+    changed: bool
+    counts: dict[str, ImportCounts]
+    skipped: list[ImportItem] = Field(description="Rows not imported, and why")
+    notes: list[ImportItem] = Field(
+        description="Rows imported with something left out or approximated"
+    )
+    not_migrated: list[NotMigrated]
+    config_version: int | None
+    safety_backup: str = Field(description="Taken just before, to undo the import")
 
 
 def _describe(path: Path) -> BackupOut:
@@ -183,12 +229,55 @@ async def export_database(ctx: Ctx, actor: Admin) -> FileResponse:
     )
 
 
+async def _import_original(
+    ctx: AdminContext, actor: Actor, path: Path, name: str, options: Options
+) -> OriginalImportOut:
+    safety = "" if options.dry_run else (await _create(ctx, "pre-import")).id
+    try:
+        report = await migrate_original(
+            path, ctx.sessions, ctx.settings.secret, options, lambda _: None
+        )
+    except (SourceError, MigrationError) as exc:
+        raise BadRequest(f"file: {exc}", param="file") from None
+    report.safety_backup = safety
+    if report.changed and not options.dry_run:
+        report.config_version = await ctx.publisher.publish()
+    await record(
+        ctx,
+        actor,
+        "backup.import_original",
+        name,
+        {"dry_run": options.dry_run, "safety_backup": safety},
+    )
+    return OriginalImportOut.model_validate(report.as_dict())
+
+
 @router.post("/import")
 async def import_database(
-    ctx: Ctx, actor: Admin, file: Annotated[UploadFile, File()]
-) -> RestoreOut:
+    ctx: Ctx,
+    actor: Admin,
+    file: Annotated[UploadFile, File()],
+    storage_encryption_key: Annotated[
+        str,
+        Form(
+            alias="storageEncryptionKey",
+            max_length=4096,
+            description="The original's STORAGE_ENCRYPTION_KEY, to open its "
+            "encrypted provider credentials",
+        ),
+    ] = "",
+    dry_run: Annotated[bool, Form(alias="dryRun")] = False,
+    usage: Annotated[
+        bool, Form(description="Also import the original's usage history")
+    ] = False,
+) -> RestoreOut | OriginalImportOut:
     """Restores an uploaded ``.sqlite`` (multipart field ``file``) after
-    checking it is an OmniRoute database; a safety backup is taken first."""
+    checking it is an OmniRoute database; a safety backup is taken first.
+
+    An export of the original OmniRoute (its ``storage.sqlite``, exportAll
+    ``.tar.gz`` or export-json ``.json``) is migrated into the live data
+    instead, and the answer is the migration report (``dryRun`` writes
+    nothing; a second import of the same file changes nothing)."""
     scratch = _scratch()
     path = scratch / "upload.sqlite"
     try:
@@ -199,7 +288,16 @@ async def import_database(
                 if size > MAX_IMPORT_BYTES:
                     raise PayloadTooLarge("file: larger than 2 GiB")
                 out.write(chunk)
-        return await _restore(ctx, actor, path, file.filename or "upload")
+        name = file.filename or "upload"
+        if await asyncio.to_thread(looks_original, path):
+            options = Options(
+                dry_run=dry_run,
+                usage=usage,
+                storage_key=storage_encryption_key,
+                actor=actor,
+            )
+            return await _import_original(ctx, actor, path, name, options)
+        return await _restore(ctx, actor, path, name)
     finally:
         _remove(scratch)
 
