@@ -112,8 +112,10 @@ def _node_plan(node: Node, report: Report) -> ProviderPlan | None:
         return None
     preset = preset_for(kind)
     base_url = normalize_base_url(preset.format, node.base_url)
-    if not base_url.startswith(("http://", "https://")):
-        report.skip("providers", row, f"base URL '{node.base_url}' is not http(s)")
+    if not base_url.startswith(("http://", "https://")) or len(base_url) > 512:
+        report.skip(
+            "providers", row, f"base URL '{node.base_url[:600]}' is not a usable URL"
+        )
         return None
     if kind == "anthropic" and not node.base_url.rstrip("/").endswith(
         ("/v1", "/v1/messages")
@@ -141,7 +143,7 @@ def _node_plan(node: Node, report: Report) -> ProviderPlan | None:
         kind=kind,
         format=str(preset.format),
         base_url=base_url,
-        display_name=node.name or node.prefix,
+        display_name=(node.name or node.prefix)[:128],
         source="node",
     )
 
@@ -306,6 +308,13 @@ def map_providers(
             if account is not None:
                 plans[target].accounts.append(account)
                 mapping.accounts.add(account.id)
+    for plan in [p for p in plans.values() if p.source == "original"]:
+        if not plan.accounts:
+            # A built-in provider is worth nothing here without a credential;
+            # a node is kept (it is configuration of its own).
+            report.skip("providers", plan.id, "none of its connections was imported")
+            del plans[plan.id]
+            mapping.ours.pop(plan.id, None)
     for plan in plans.values():
         mapping.prefixes.add(plan.id)
         mapping.prefixes.update(plan.aliases)

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from services.admin.original_import.records import (
-    Connection,
     Leftover,
-    Node,
-    OriginalBudget,
-    OriginalCombo,
     OriginalData,
-    OriginalKey,
     Row,
     UsageRow,
+    budget_of,
+    combo_of,
+    connection_of,
+    key_of,
+    node_of,
+    usage_of,
 )
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -78,144 +79,10 @@ TABLE_REASONS = {
     "batches": "batches (Batch API); no equivalent",
     "audit_log": "the original's audit trail; it stays with the original",
 }
-_KEY_COLUMNS_UNMAPPED = (
-    "max_requests_per_day",
-    "max_sessions",
-    "ip_allowlist",
-    "allowed_connections",
-    "access_schedule",
-    "auto_resolve",
-    "is_banned",
-    "blocked_models",
-    "allowed_combos",
-    "allowed_endpoints",
-    "throttle_delay_ms",
-    "rate_limits",
-    "usage_limit_enabled",
-    "daily_usage_limit_usd",
-    "weekly_usage_limit_usd",
-    "chaos_mode_enabled",
-    "proxy_id",
-)
-_CONNECTION_COLUMNS_UNMAPPED = (
-    "global_priority",
-    "max_concurrent",
-    "rate_limit_protection",
-    "group",
-)
 
 
 class SourceError(ValueError):
     """The path is not something the original wrote, or cannot be read."""
-
-
-def _meaningful(value: Any) -> bool:
-    return value not in (None, "", 0, False, [], {}, "[]", "{}", "null", "0")
-
-
-def _unmapped(row: Row, columns: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        name: value
-        for name in columns
-        if _meaningful(value := row.decoded(name) if row.raw(name) else None)
-    }
-
-
-def _strings(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [str(v) for v in value if isinstance(v, str) and v.strip()]
-
-
-def connection_of(row: Row) -> Connection:
-    specific = row.decoded("provider_specific_data")
-    return Connection(
-        id=row.text("id"),
-        provider=row.text("provider"),
-        auth_type=row.text("auth_type", "apikey") or "apikey",
-        name=row.text("name") or row.text("display_name") or row.text("email"),
-        priority=row.integer("priority", 1),
-        active=row.flag("is_active", True),
-        api_key=row.text("api_key"),
-        specific=specific if isinstance(specific, dict) else {},
-        default_model=row.text("default_model"),
-        unmapped=_unmapped(row, _CONNECTION_COLUMNS_UNMAPPED),
-    )
-
-
-def node_of(row: Row) -> Node:
-    return Node(
-        id=row.text("id"),
-        type=row.text("type", "openai-compatible"),
-        name=row.text("name"),
-        prefix=row.text("prefix"),
-        api_type=row.text("api_type") or "chat",
-        base_url=row.text("base_url"),
-        chat_path=row.text("chat_path"),
-        models_path=row.text("models_path"),
-    )
-
-
-def key_of(row: Row) -> OriginalKey:
-    key = row.text("key")
-    if "****" in key:  # a masked listing, not the key
-        key = ""
-    return OriginalKey(
-        id=row.text("id"),
-        name=row.text("name"),
-        key=key,
-        key_hash=row.text("key_hash"),
-        allowed_models=_strings(row.decoded("allowed_models")),
-        no_log=row.flag("no_log"),
-        active=row.flag("is_active", True),
-        revoked_at=row.text("revoked_at"),
-        expires_at=row.text("expires_at"),
-        scopes=_strings(row.decoded("scopes")),
-        max_requests_per_minute=row.integer("max_requests_per_minute"),
-        created_at=row.text("created_at"),
-        unmapped=_unmapped(row, _KEY_COLUMNS_UNMAPPED),
-    )
-
-
-def budget_of(row: Row) -> OriginalBudget:
-    return OriginalBudget(
-        key_id=row.text("api_key_id"),
-        daily=row.number("daily_limit_usd"),
-        weekly=row.number("weekly_limit_usd"),
-        monthly=row.number("monthly_limit_usd"),
-        warning_threshold=row.number("warning_threshold", 0.8),
-        reset_interval=row.text("reset_interval", "daily") or "daily",
-        reset_time=row.text("reset_time", "00:00") or "00:00",
-    )
-
-
-def usage_of(row: Row) -> UsageRow:
-    return UsageRow(
-        id=row.integer("id"),
-        provider=row.text("provider"),
-        model=row.text("model"),
-        connection_id=row.text("connection_id"),
-        api_key_id=row.text("api_key_id"),
-        tokens_input=row.integer("tokens_input"),
-        tokens_output=row.integer("tokens_output"),
-        tokens_cache_read=row.integer("tokens_cache_read"),
-        tokens_cache_creation=row.integer("tokens_cache_creation"),
-        tokens_reasoning=row.integer("tokens_reasoning"),
-        status=row.text("status"),
-        success=row.flag("success", True),
-        latency_ms=row.number("latency_ms"),
-        ttft_ms=row.number("ttft_ms"),
-        error_code=row.text("error_code"),
-        timestamp=row.text("timestamp"),
-    )
-
-
-def combo_of(row: Row) -> OriginalCombo:
-    data = row.decoded("data")
-    if not isinstance(data, dict):  # the JSON export has the combo itself
-        data = row.as_dict()
-    name = row.text("name") or str(data.get("name") or "")
-    return OriginalCombo(id=row.text("id"), name=name, data=data)
 
 
 def env_storage_key(directory: Path) -> str:

@@ -260,7 +260,10 @@ def map_prices(
                 continue
             values = [_price(entry.get(k, 0)) for k in ("input", "output")]
             cached = _price(entry.get("cached", 0))
-            if None in values or cached is None or not model.strip():
+            if not model.strip() or len(model.strip()) > 256:
+                report.skip("prices", row, "not a model name")
+                continue
+            if None in values or cached is None:
                 report.skip("prices", row, "a price is not a number of USD per 1M")
                 continue
             input_price, output_price = (v or 0.0 for v in values)

@@ -31,9 +31,10 @@ PROGRESS_EVERY_S = 2.0
 def usage_record(
     row: UsageRow, providers: ProviderMap, prices: PriceBook
 ) -> dict[str, Any] | None:
-    """The usage_log row for one of the original's, or None if unusable."""
+    """The usage_log row for one of the original's, or None if unusable (its
+    id makes the request id that keeps a second run from adding it again)."""
     moment = parse_time(row.timestamp)
-    if moment is None:
+    if moment is None or row.id <= 0:
         return None
     provider = providers.of(row.provider) or row.provider
     account = account_id(row.connection_id) if row.connection_id else ""

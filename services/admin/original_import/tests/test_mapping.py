@@ -124,6 +124,12 @@ def test_encrypted_credentials_need_the_original_key() -> None:
         [plan], _, _ = providers.map_providers(data, FieldDecryptor(key), set(), report)
         assert plan.accounts == []
         assert "encrypted" in report.skipped[0].text
+    # A built-in provider without any usable connection is not created.
+    report = Report("t")
+    openai = OriginalData("t", connections=[_connection("openai", api_key=sealed("x"))])
+    plans, _, ids = providers.map_providers(openai, FieldDecryptor(), set(), report)
+    assert plans == [] and ids.of("openai") is None
+    assert report.skipped[-1].text == "none of its connections was imported"
 
 
 def test_connections_without_an_equivalent_are_reported() -> None:
