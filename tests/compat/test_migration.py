@@ -310,3 +310,22 @@ def test_requests_are_routed_as_the_original_routed_them(
         "/v1/chat/completions",
         "/v1/messages",
     }
+
+
+def test_the_import_route_takes_the_original_database(
+    reports: dict[str, dict[str, Any]], original: Original, stack: Stack
+) -> None:
+    """The same data through POST /api/db-backups/import: already here."""
+    database = (original.data_dir / "storage.sqlite").read_bytes()
+    with admin_client(stack.admin_url, stack.admin_key) as admin:
+        response = admin.post(
+            "/api/db-backups/import",
+            files={"file": ("storage.sqlite", database)},
+            data={"storageEncryptionKey": STORAGE_KEY, "usage": "true"},
+            timeout=60,
+        )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert not report["changed"], _written(report)
+    assert report["counts"]["accounts"]["unchanged"] == 3
+    assert report["counts"]["usage"]["unchanged"] == original.usage_rows
