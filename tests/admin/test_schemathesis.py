@@ -6,7 +6,7 @@ for every operation, authenticated with an admin key. Operations that call
 out to an address taken from the request (provider/proxy tests, eval runs)
 are left out: a fuzzer would point them at hosts off this machine. ``shutdown`` and
 ``restart`` are left out because they stop or reset the server under test,
-and ``/api/cache`` because it rightly answers 503 without a cache service.
+and ``/api/cache[/stats]`` because they rightly answer 503 without a cache service.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 ADMIN_KEY = "sk-or-admin-fuzz-0123456789"
 EXCLUDED = (
     r"/api/(shutdown|restart|providers/validate|providers/\{provider_id\}/(test|models)"
-    r"|settings/proxy/test|evals/\{suite\}/run|cli-tools/runtime/.*|cache)$"
+    r"|settings/proxy/test|evals/\{suite\}/run|cli-tools/runtime/.*|cache(/stats)?)$"
 )
 REPO = Path(__file__).resolve().parents[2]
 

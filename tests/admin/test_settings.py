@@ -307,6 +307,10 @@ async def test_budget(admin: AdminHarness) -> None:
     ).json()
     assert one["activeLimitUsd"] == 7.5 and one["resetInterval"] == "weekly"
     assert one["budgetCheck"]["allowed"] is True
+    odd = await admin.client.post(
+        "/api/usage/budget", json={"apiKeyId": key["id"], "resetInterval": ["daily"]}
+    )
+    assert odd.status_code == 400 and error_of(odd)["param"] == "period"
 
 
 async def test_concurrent_first_saves_of_a_setting_all_succeed(

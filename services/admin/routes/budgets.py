@@ -52,11 +52,9 @@ class BudgetIn(CamelModel):
         period = data.get("resetInterval") or next(
             (p for p in _PERIODS if limits.get(p)), "monthly"
         )
-        taken = {
-            "keyId": data["apiKeyId"],
-            "limit": limits.get(period) or 0,
-            "period": period,
-        }
+        # A period that is not a name is passed on for validation to refuse.
+        limit = limits.get(period) if isinstance(period, str) else None
+        taken = {"keyId": data["apiKeyId"], "limit": limit or 0, "period": period}
         if "warningThreshold" in data:
             taken["warningThreshold"] = data["warningThreshold"]
         return taken
