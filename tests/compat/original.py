@@ -209,3 +209,34 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def serve_simulator(original: Original, simulator_url: str) -> str:
+    """Adds our simulator to the original as an OpenAI-compatible provider
+    node named ``sim`` with one connection, its own way of adding an
+    endpoint; returns the node's id. Requests for ``sim/<model>`` through
+    the original then end where ours do."""
+    node = original.admin.post(
+        "/api/provider-nodes",
+        json={
+            "name": "simulator",
+            "prefix": "sim",
+            "apiType": "chat",
+            "baseUrl": f"{simulator_url}/v1",
+            "type": "openai-compatible",
+        },
+    )
+    assert node.status_code == 201, node.text
+    node_id = str(node.json()["node"]["id"])
+    connection = original.admin.post(
+        "/api/providers", json={"provider": node_id, "apiKey": "sk-sim", "name": "s"}
+    )
+    assert connection.status_code == 201, connection.text
+    return node_id
+
+
+def new_key(original: Original, name: str) -> str:
+    """A new client key of the original, in full."""
+    created = original.admin.post("/api/keys", json={"name": name})
+    assert created.status_code == 201, created.text
+    return str(created.json()["key"])

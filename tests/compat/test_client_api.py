@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from omniroute.stack import Stack
-from tests.compat.original import Original
+from tests.compat.original import Original, new_key, serve_simulator
 from tests.compat.test_management import values_at
 from tests.helpers import Simulator, poll_until
 
@@ -138,26 +138,10 @@ def fill(value: Any, side: Side) -> Any:
 
 @pytest.fixture(scope="module")
 def sides(original: Original, stack: Stack) -> Iterator[tuple[Side, Side]]:
-    node = original.admin.post(
-        "/api/provider-nodes",
-        json={
-            "name": "simulator",
-            "prefix": "sim",
-            "apiType": "chat",
-            "baseUrl": f"{stack.simulator_url}/v1",
-            "type": "openai-compatible",
-        },
-    )
-    assert node.status_code == 201, node.text
-    connection = original.admin.post(
-        "/api/providers",
-        json={"provider": node.json()["node"]["id"], "apiKey": "sk-sim", "name": "s"},
-    )
-    assert connection.status_code == 201, connection.text
-    key = original.admin.post("/api/keys", json={"name": "compat-client"})
-    assert key.status_code == 201, key.text
+    serve_simulator(original, stack.simulator_url)
+    key = new_key(original, "compat-client")
     yield (
-        Side("original", original.url, key.json()["key"], "sim/gpt-4o-mini"),
+        Side("original", original.url, key, "sim/gpt-4o-mini"),
         Side("ours", stack.edge_url, stack.api_key, "demo/gpt-4o-mini"),
     )
 

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from omniroute.stack import Stack
-from tests.compat.original import Original
+from tests.compat.original import Original, new_key, serve_simulator
 from tests.helpers import admin_client, poll_until
 
 pytestmark = pytest.mark.e2e
@@ -169,28 +169,12 @@ def _fill(value: Any, side: Side) -> Any:
 
 @pytest.fixture(scope="module")
 def sides(original: Original, stack: Stack) -> Iterator[tuple[Side, Side]]:
-    node = original.admin.post(
-        "/api/provider-nodes",
-        json={
-            "name": "simulator",
-            "prefix": "sim",
-            "apiType": "chat",
-            "baseUrl": f"{stack.simulator_url}/v1",
-            "type": "openai-compatible",
-        },
-    )
-    assert node.status_code == 201, node.text
-    connection = original.admin.post(
-        "/api/providers",
-        json={"provider": node.json()["node"]["id"], "apiKey": "sk-sim", "name": "s"},
-    )
-    assert connection.status_code == 201, connection.text
+    serve_simulator(original, stack.simulator_url)
     combo = original.admin.post(
         "/api/combos", json={"name": "paths", "models": ["sim/gpt-4o-mini"]}
     )
     assert combo.status_code == 201, combo.text
-    key = original.admin.post("/api/keys", json={"name": "compat-paths"})
-    assert key.status_code == 201, key.text
+    key = new_key(original, "compat-paths")
     with admin_client(stack.edge_url, stack.admin_key) as admin:
         ours = admin.post(
             "/api/combos",
@@ -214,7 +198,7 @@ def sides(original: Original, stack: Stack) -> Iterator[tuple[Side, Side]]:
         timeout=10,
     )
     yield (
-        Side("original", original.url, key.json()["key"], "sim/gpt-4o-mini"),
+        Side("original", original.url, key, "sim/gpt-4o-mini"),
         Side("ours", stack.edge_url, stack.api_key, "demo/gpt-4o-mini"),
     )
 

@@ -54,6 +54,29 @@ _GROUPS: dict[str, type[gc.Group]] = {
 }
 
 
+def _converge(
+    session: AsyncSession,
+    row: Any,
+    new: tuple[type[Any], dict[str, Any]],
+    fields: dict[str, Any],
+    kind: str,
+    report: Report,
+) -> None:
+    """Makes ``row`` hold ``fields`` (when there is none, a new row of the
+    model in ``new`` with its identity columns), and counts what that took:
+    created, updated or unchanged."""
+    if row is None:
+        model, identity = new
+        session.add(model(**identity, **fields))
+        report.count(kind, "created")
+    elif _differs(row, fields):
+        for name, value in fields.items():
+            setattr(row, name, value)
+        report.count(kind, "updated")
+    else:
+        report.count(kind, "unchanged")
+
+
 def _provider_fields(plan: ProviderPlan) -> dict[str, Any]:
     return {
         "kind": plan.kind,
@@ -167,19 +190,17 @@ async def write_custom_models(
             )
         )
         fields = {"name": model.name, "api_format": model.api_format}
-        if row is None:
-            session.add(
-                CustomModel(
-                    provider_id=model.provider_id, model_id=model.model_id, **fields
-                )
-            )
-            report.count("custom_models", "created")
-        elif _differs(row, fields):
-            for name, value in fields.items():
-                setattr(row, name, value)
-            report.count("custom_models", "updated")
-        else:
-            report.count("custom_models", "unchanged")
+        _converge(
+            session,
+            row,
+            (
+                CustomModel,
+                {"provider_id": model.provider_id, "model_id": model.model_id},
+            ),
+            fields,
+            "custom_models",
+            report,
+        )
 
 
 def _key_fields(plan: KeyPlan, secret: bytes) -> dict[str, Any]:
@@ -248,29 +269,29 @@ async def write_combos(session: AsyncSession, plan: Plan, report: Report) -> Non
             "members": combo.members,
             "description": combo.description,
         }
-        if row is None:
-            session.add(Combo(name=combo.name, enabled=True, **fields))
-            report.count("combos", "created")
-        elif _differs(row, fields):
-            for name, value in fields.items():
-                setattr(row, name, value)
-            report.count("combos", "updated")
-        else:
-            report.count("combos", "unchanged")
+        _converge(
+            session,
+            row,
+            (Combo, {"name": combo.name, "enabled": True}),
+            fields,
+            "combos",
+            report,
+        )
     await session.flush()
 
 
 async def write_aliases(session: AsyncSession, plan: Plan, report: Report) -> None:
     for alias in plan.aliases:
         row = await session.get(ModelAlias, alias.alias)
-        if row is None:
-            session.add(ModelAlias(alias=alias.alias, target=alias.target))
-            report.count("aliases", "created")
-        elif row.target != alias.target:
-            row.target = alias.target
-            report.count("aliases", "updated")
-        else:
-            report.count("aliases", "unchanged")
+        fields = {"target": alias.target}
+        _converge(
+            session,
+            row,
+            (ModelAlias, {"alias": alias.alias}),
+            fields,
+            "aliases",
+            report,
+        )
 
 
 async def write_prices(session: AsyncSession, plan: Plan, report: Report) -> None:
@@ -285,17 +306,14 @@ async def write_prices(session: AsyncSession, plan: Plan, report: Report) -> Non
             "output": price.output,
             "cached_input": price.cached_input,
         }
-        if row is None:
-            session.add(
-                ModelPrice(provider=price.provider, model=price.model, **fields)
-            )
-            report.count("prices", "created")
-        elif _differs(row, fields):
-            for name, value in fields.items():
-                setattr(row, name, value)
-            report.count("prices", "updated")
-        else:
-            report.count("prices", "unchanged")
+        _converge(
+            session,
+            row,
+            (ModelPrice, {"provider": price.provider, "model": price.model}),
+            fields,
+            "prices",
+            report,
+        )
         await session.flush()
 
 
@@ -312,15 +330,14 @@ async def write_budgets(
             "period": budget.period,
             "warning_threshold": budget.warning_threshold,
         }
-        if row is None:
-            session.add(Budget(key_id=budget.key_id, **fields))
-            report.count("budgets", "created")
-        elif _differs(row, fields):
-            for name, value in fields.items():
-                setattr(row, name, value)
-            report.count("budgets", "updated")
-        else:
-            report.count("budgets", "unchanged")
+        _converge(
+            session,
+            row,
+            (Budget, {"key_id": budget.key_id}),
+            fields,
+            "budgets",
+            report,
+        )
 
 
 async def _write_proxy(
