@@ -16,17 +16,43 @@ import pytest
 from tests.clients.install import InstallError
 from tests.compat import original as reference
 
-pytestmark = pytest.mark.e2e
+HERE = Path(__file__).resolve().parent
+_INSTALLED = pytest.StashKey[Path | InstallError]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Installs the original once, before the first test, when any test of
+    this suite was selected: outside any test, so the per-test timeout does
+    not have to cover a first install (about five minutes)."""
+    if session.config.option.collectonly:
+        return
+    if not any(Path(item.path).is_relative_to(HERE) for item in session.items):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def progress(line: str) -> None:
+        if reporter is not None:
+            reporter.write_line(f"compat: {line}")
+
+    try:
+        session.config.stash[_INSTALLED] = reference.ensure_installed(progress)
+    except InstallError as exc:
+        session.config.stash[_INSTALLED] = exc
 
 
 @pytest.fixture(scope="session")
-def original_package() -> Path:
-    try:
-        return reference.ensure_installed()
-    except InstallError as exc:
-        if "unreachable" in str(exc):
-            pytest.skip(f"the original OmniRoute cannot be installed: {exc}")
-        raise
+def original_package(pytestconfig: pytest.Config) -> Path:
+    installed = pytestconfig.stash.get(_INSTALLED, None)
+    if installed is None:
+        try:
+            installed = reference.ensure_installed()
+        except InstallError as exc:
+            installed = exc
+    if isinstance(installed, InstallError):
+        if "unreachable" in str(installed):
+            pytest.skip(f"the original OmniRoute cannot be installed: {installed}")
+        pytest.fail(f"the original OmniRoute could not be installed: {installed}")
+    return installed
 
 
 @pytest.fixture(scope="module")
