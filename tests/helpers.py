@@ -8,12 +8,14 @@ import inspect
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Exception)
 
 
 def poll_until(
@@ -59,6 +61,35 @@ class Simulator:
         response = self.http.get("/_sim/calls")
         response.raise_for_status()
         return dict(response.json())
+
+
+def install_when_selected(
+    session: Any,
+    folder: Path,
+    label: str,
+    install: Callable[[Callable[[str], None]], T],
+    failure: type[E],
+) -> T | E | None:
+    """Runs a suite's first install from ``pytest_collection_finish`` when any
+    test under ``folder`` was selected: outside any test, so the per-test
+    timeout does not have to cover it. Progress lines go to the terminal as
+    ``<label>: ...``. Returns what ``install`` returned, the ``failure`` it
+    raised (for the suite's fixture to report), or None when nothing of the
+    suite runs."""
+    if session.config.option.collectonly:
+        return None
+    if not any(Path(item.path).is_relative_to(folder) for item in session.items):
+        return None
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def progress(line: str) -> None:
+        if reporter is not None:
+            reporter.write_line(f"{label}: {line}")
+
+    try:
+        return install(progress)
+    except failure as exc:  # handed to the fixture, which fails or skips
+        return exc
 
 
 def admin_client(base_url: str, admin_key: str) -> httpx.Client:

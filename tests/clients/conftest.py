@@ -13,28 +13,19 @@ import pytest
 from omniroute.stack import PROVIDER_ENV, Stack, StackConfig
 from tests.clients.harness import HERE, Gateway, Scripts
 from tests.clients.install import Clients, InstallError, ensure_all
+from tests.helpers import install_when_selected
 
 _CLIENTS = pytest.StashKey[Clients | InstallError]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Installs the clients once, before the first test, when any test of this
-    suite was selected. Outside any test, so the per-test timeout does not
-    have to cover a first install (about a minute or two)."""
-    if session.config.option.collectonly:
-        return
-    if not any(Path(item.path).is_relative_to(HERE) for item in session.items):
-        return
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-
-    def progress(line: str) -> None:
-        if reporter is not None:
-            reporter.write_line(f"clients: {line}")
-
-    try:
-        session.config.stash[_CLIENTS] = ensure_all(progress)
-    except InstallError as exc:
-        session.config.stash[_CLIENTS] = exc
+    """Installs the clients (about a minute or two the first time) before
+    the first test of this suite."""
+    installed = install_when_selected(
+        session, HERE, "clients", ensure_all, InstallError
+    )
+    if installed is not None:
+        session.config.stash[_CLIENTS] = installed
 
 
 @pytest.fixture(scope="session")

@@ -15,29 +15,20 @@ import pytest
 
 from tests.clients.install import InstallError
 from tests.compat import original as reference
+from tests.helpers import install_when_selected
 
 HERE = Path(__file__).resolve().parent
 _INSTALLED = pytest.StashKey[Path | InstallError]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Installs the original once, before the first test, when any test of
-    this suite was selected: outside any test, so the per-test timeout does
-    not have to cover a first install (about five minutes)."""
-    if session.config.option.collectonly:
-        return
-    if not any(Path(item.path).is_relative_to(HERE) for item in session.items):
-        return
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-
-    def progress(line: str) -> None:
-        if reporter is not None:
-            reporter.write_line(f"compat: {line}")
-
-    try:
-        session.config.stash[_INSTALLED] = reference.ensure_installed(progress)
-    except InstallError as exc:
-        session.config.stash[_INSTALLED] = exc
+    """Installs the original (about five minutes the first time) before the
+    first test of this suite."""
+    installed = install_when_selected(
+        session, HERE, "compat", reference.ensure_installed, InstallError
+    )
+    if installed is not None:
+        session.config.stash[_INSTALLED] = installed
 
 
 @pytest.fixture(scope="session")

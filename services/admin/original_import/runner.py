@@ -36,7 +36,7 @@ from services.admin.db.models import (
 from services.admin.logins import now
 from services.admin.original_import import access, providers, routing, settings_map
 from services.admin.original_import.decryption import FieldDecryptor
-from services.admin.original_import.plan import Plan
+from services.admin.original_import.plan import Plan, PricePlan
 from services.admin.original_import.reading import read_original
 from services.admin.original_import.records import Leftover, OriginalData
 from services.admin.original_import.report import Report
@@ -141,28 +141,23 @@ def _summary(data: OriginalData) -> str:
 
 
 async def _price_book(session: AsyncSession, plan: Plan) -> PriceBook:
-    rows = [
-        config_pb2.ModelPrice(
-            provider=p.provider,
-            model=p.model,
-            input=p.input,
-            output=p.output,
-            cached_input=p.cached_input,
-        )
-        for p in await session.scalars(select(ModelPrice))
+    # A dry run has not stored the imported prices: they count as well.
+    prices: list[ModelPrice | PricePlan] = [
+        *await session.scalars(select(ModelPrice)),
+        *plan.prices,
     ]
-    # A dry run has not stored the imported prices.
-    rows += [
-        config_pb2.ModelPrice(
-            provider=p.provider,
-            model=p.model,
-            input=p.input,
-            output=p.output,
-            cached_input=p.cached_input,
-        )
-        for p in plan.prices
-    ]
-    return PriceBook(rows)
+    return PriceBook(
+        [
+            config_pb2.ModelPrice(
+                provider=p.provider,
+                model=p.model,
+                input=p.input,
+                output=p.output,
+                cached_input=p.cached_input,
+            )
+            for p in prices
+        ]
+    )
 
 
 async def _write_config(

@@ -112,12 +112,17 @@ async def budget_status(
 ) -> dict[str, Any]:
     """Every key's budget with what it spent this period (or one: ``?keyId=``;
     the original's ``?apiKeyId=`` adds its fields for that key)."""
-    listed = await _statuses(ctx, key_id or api_key_id)
-    answer = listed.model_dump(mode="json", by_alias=True)
     if api_key_id:
-        first = listed.budgets[0] if listed.budgets else None
-        answer |= original_view(api_key_id, first)
-    return answer
+        return await _answer(ctx, api_key_id)
+    listed = await _statuses(ctx, key_id)
+    return listed.model_dump(mode="json", by_alias=True)
+
+
+async def _answer(ctx: Ctx, key_id: str) -> dict[str, Any]:
+    """One key's budget in our shape and, beside it, the original's."""
+    listed = await _statuses(ctx, key_id)
+    first = listed.budgets[0] if listed.budgets else None
+    return listed.model_dump(mode="json", by_alias=True) | original_view(key_id, first)
 
 
 async def _statuses(ctx: Ctx, key_id: str | None) -> BudgetList:
@@ -172,13 +177,7 @@ async def set_budget(ctx: Ctx, body: BudgetIn, actor: Admin) -> dict[str, Any]:
             budget.limit_usd = body.limit
             budget.period = body.period
             budget.warning_threshold = body.warning_threshold
-    listed = await _statuses(ctx, body.key_id)
-    first = listed.budgets[0] if listed.budgets else None
-    return (
-        listed.model_dump(mode="json", by_alias=True)
-        | {"success": True}
-        | original_view(body.key_id, first)
-    )
+    return {"success": True} | await _answer(ctx, body.key_id)
 
 
 @router.delete("", status_code=204)

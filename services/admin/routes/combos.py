@@ -44,14 +44,6 @@ class Member(SnakeModel):
         return value
 
 
-def _check_name(value: str) -> str:
-    if not COMBO_NAME.match(value):
-        raise ValueError(
-            "use 1-128 letters, digits or . _ : @ + - (no '/', it names a provider)"
-        )
-    return value
-
-
 class ComboChange(SnakeModel):
     """Fields of a combo; the original OmniRoute's ``models`` list is read as
     ``members`` (see ``combo_rules.members_from_original``)."""
@@ -80,7 +72,11 @@ class ComboIn(ComboChange):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_name(value)
+        if not COMBO_NAME.match(value):
+            raise ValueError(
+                "use 1-128 letters, digits or . _ : @ + - (no '/', it names a provider)"
+            )
+        return value
 
 
 class ComboUpdate(ComboChange):

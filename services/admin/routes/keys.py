@@ -143,7 +143,7 @@ class ListedKey(KeyOut):
     @classmethod
     def listed(cls, key: ApiKey) -> ListedKey:
         return cls(
-            **KeyOut.of(key).model_dump(),
+            **dict(KeyOut.of(key)),
             key=f"{key.prefix}****",
             is_active=key.revoked_at is None,
         )
@@ -210,7 +210,7 @@ async def create_key(ctx: Ctx, body: KeyIn, actor: Admin) -> CreatedKey:
         c.session.add(key)
         await c.session.flush()
         await c.session.refresh(key)
-        result = CreatedKey(**KeyOut.of(key).model_dump(), key=secret_key)
+        result = CreatedKey(**dict(KeyOut.of(key)), key=secret_key)
     return result
 
 

@@ -77,30 +77,26 @@ class ProxyTestOut(CamelModel):
     via: str = Field(description="The proxy used (masked)")
 
 
-async def _view(ctx: AdminContext) -> SettingsView:
+async def _view(ctx: AdminContext) -> dict[str, Any]:
+    """The groups, plus the original OmniRoute's flat camelCase names for
+    them (``requireLogin``) and ``hasPassword``."""
     secret = ctx.settings.secret
     async with ctx.sessions() as session:
-        return SettingsView(
+        view = SettingsView(
             **{
                 g.field: g.show(await gc.load(session, g.schema), secret)
                 for g in _IN_SETTINGS
             }
         )
-
-
-async def _flat_view(ctx: AdminContext) -> dict[str, Any]:
-    """The groups, plus the original OmniRoute's flat camelCase names for
-    them (``requireLogin``) and ``hasPassword``."""
-    view = (await _view(ctx)).model_dump(mode="json", by_alias=True)
-    async with ctx.sessions() as session:
         auth = await gc.load(session, gc.AuthConfig)
-    return dict(with_camel_twins(view)) | {"hasPassword": bool(auth.password_hash)}
+    shown = view.model_dump(mode="json", by_alias=True)
+    return dict(with_camel_twins(shown)) | {"hasPassword": bool(auth.password_hash)}
 
 
 @router.get("", response_model=None)
 async def get_settings(ctx: Ctx, _: Admin) -> dict[str, Any]:
     """Every gateway setting, by group."""
-    return await _flat_view(ctx)
+    return await _view(ctx)
 
 
 @router.patch("", response_model=None)
@@ -119,7 +115,7 @@ async def put_settings(ctx: Ctx, body: SettingsIn, actor: Admin) -> dict[str, An
         for group, value in given:
             current = await gc.load(c.session, group.schema)
             await gc.save(c.session, group.take(value, current, secret))
-    return await _flat_view(ctx)
+    return await _view(ctx)
 
 
 def _with_original_names(view: Any) -> JSONResponse:

@@ -127,6 +127,17 @@ def _filtered(
     return query
 
 
+def newest_first(
+    query: Select[UsageRecord], limit: int, offset: int
+) -> Select[UsageRecord]:
+    """One page of ``query``, newest request first."""
+    return (
+        query.order_by(UsageRecord.timestamp.desc(), UsageRecord.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+
+
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Cost = Annotated[float | None, Query(ge=0, le=1e9)]
@@ -164,11 +175,7 @@ async def usage_logs(
     )
     async with ctx.sessions() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await session.scalars(
-            query.order_by(UsageRecord.timestamp.desc(), UsageRecord.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        rows = await session.scalars(newest_first(query, limit, offset))
         entries = [UsageLogEntry(**_entry(r)) for r in rows]
     return UsageLogPage(total=total or 0, limit=limit, offset=offset, entries=entries)
 
@@ -200,11 +207,7 @@ async def request_logs(
         query = query.where(UsageRecord.session_id == session_id)
     async with ctx.sessions() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await session.scalars(
-            query.order_by(UsageRecord.timestamp.desc(), UsageRecord.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        rows = await session.scalars(newest_first(query, limit, offset))
         entries = [
             RequestLogEntry(
                 **_entry(r),
@@ -265,11 +268,7 @@ async def call_logs(
         provider, api_key_id, model, status, False, None, None, None, None
     )
     async with ctx.sessions() as session:
-        rows = await session.scalars(
-            query.order_by(UsageRecord.timestamp.desc(), UsageRecord.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        rows = await session.scalars(newest_first(query, limit, offset))
         return [call_log_row(r) for r in rows]
 
 
