@@ -39,9 +39,18 @@ Deterministic answers (``answers.py`` holds the code):
 * Usage: prompt tokens = whitespace-separated words of every message (system
   and tool results included) + 3 per message; completion tokens = reasoning
   chunks + text chunks + tool-argument chunks. OpenAI streams report usage
-  only with ``stream_options.include_usage``.
+  only with ``stream_options.include_usage``. Anthropic also counts its tool
+  definitions (words of name, description and JSON schema).
+* Anthropic prompt caching (``prompt_cache.py``): ``cache_control``
+  breakpoints (at most 4; ``5m`` or ``1h``, longer first) write the prefix
+  ending at them, per credential and model, once it reaches 1024 tokens
+  (2048 for ``haiku`` models); a later request reads the longest live prefix
+  found at its breakpoints or up to 20 blocks before them. ``usage`` splits
+  the input into ``input_tokens``, ``cache_read_input_tokens`` and
+  ``cache_creation_input_tokens`` (by TTL in ``cache_creation``).
 
 Control API under ``/_sim/`` (``control.py``): ``GET|POST|DELETE /_sim/faults``
-(rules in ``faults.py``), ``GET|DELETE /_sim/calls``, ``GET /_sim/health``,
-and ``GET /_sim/files/{name}`` for generated images and uploads.
+(rules in ``faults.py``), ``GET|DELETE /_sim/calls``,
+``GET|DELETE /_sim/prompt-cache``, ``GET /_sim/health``, and
+``GET /_sim/files/{name}`` for generated images and uploads.
 """

@@ -1,6 +1,7 @@
 """Anthropic Messages: request parsing, ``message`` bodies, the SSE event
 sequence (``message_start`` … ``message_stop``), token counting and the
-Anthropic-shaped model list."""
+Anthropic-shaped model list. The prompt cache's split of the input tokens
+(``prompt_cache.py``, blocks from ``anthropic_blocks.py``) is rendered here."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from services.simulator.answers import (
     Prompt,
     Role,
     Turn,
-    prompt_tokens,
 )
+from services.simulator.anthropic_blocks import prompt_blocks
 from services.simulator.errors import Dialect, error_body
 from services.simulator.frames import new_id, signature, sse
 from services.simulator.parsing import model_of, positive_int, required, text_of
+from services.simulator.prompt_cache import CacheUsage
 
 STOP_REASONS = {
     Finish.STOP: "end_turn",
@@ -75,17 +77,36 @@ def _turn(message: dict[str, Any]) -> Turn:
 
 
 def count_tokens(body: dict[str, Any]) -> dict[str, int]:
-    """``/v1/messages/count_tokens``: the prompt-token rule of every format."""
-    return {"input_tokens": prompt_tokens(parse_prompt(body).turns)}
+    """``/v1/messages/count_tokens``: the prompt-token rule of every format,
+    plus the tool definitions (as ``/v1/messages`` bills them)."""
+    parse_prompt(body)  # the same 400s as /v1/messages for a bad body
+    return {"input_tokens": sum(block.tokens for block in prompt_blocks(body))}
 
 
-def usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+def usage(cache: CacheUsage, output_tokens: int) -> dict[str, Any]:
+    """The ``usage`` of a message: ``input_tokens`` excludes what was read
+    from or written to the cache."""
     return {
-        "input_tokens": input_tokens,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
+        "input_tokens": cache.input_tokens,
+        "cache_creation_input_tokens": cache.written_tokens,
+        "cache_read_input_tokens": cache.read_tokens,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": cache.written_5m,
+            "ephemeral_1h_input_tokens": cache.written_1h,
+        },
         "output_tokens": output_tokens,
         "service_tier": "standard",
+    }
+
+
+def delta_usage(cache: CacheUsage, output_tokens: int) -> dict[str, int]:
+    """``message_delta``'s cumulative usage: the current API repeats the
+    input counts there (without the per-TTL breakdown)."""
+    return {
+        "input_tokens": cache.input_tokens,
+        "cache_creation_input_tokens": cache.written_tokens,
+        "cache_read_input_tokens": cache.read_tokens,
+        "output_tokens": output_tokens,
     }
 
 
@@ -106,7 +127,7 @@ def _blocks(answer: Answer, tool_id: str) -> list[dict[str, Any]]:
     return blocks
 
 
-def message(answer: Answer) -> dict[str, Any]:
+def message(answer: Answer, cache: CacheUsage) -> dict[str, Any]:
     """The non-streaming ``message`` object."""
     return {
         "id": new_id("msg_"),
@@ -116,11 +137,11 @@ def message(answer: Answer) -> dict[str, Any]:
         "content": _blocks(answer, new_id("toolu_")),
         "stop_reason": STOP_REASONS[answer.finish],
         "stop_sequence": None,
-        "usage": usage(answer.prompt_tokens, answer.completion_tokens),
+        "usage": usage(cache, answer.completion_tokens),
     }
 
 
-def stream_frames(answer: Answer) -> list[bytes]:
+def stream_frames(answer: Answer, cache: CacheUsage) -> list[bytes]:
     """Every SSE event of the streamed answer, ``ping`` after the first block
     start as the real API sends it."""
     start: dict[str, Any] = {
@@ -131,7 +152,7 @@ def stream_frames(answer: Answer) -> list[bytes]:
         "content": [],
         "stop_reason": None,
         "stop_sequence": None,
-        "usage": usage(answer.prompt_tokens, 1),
+        "usage": usage(cache, 1),
     }
     frames = [_event("message_start", message=start)]
     for index, block in enumerate(_blocks(answer, new_id("toolu_"))):
@@ -150,7 +171,7 @@ def stream_frames(answer: Answer) -> list[bytes]:
         _event(
             "message_delta",
             delta=delta,
-            usage={"output_tokens": answer.completion_tokens},
+            usage=delta_usage(cache, answer.completion_tokens),
         )
     )
     frames.append(_event("message_stop"))

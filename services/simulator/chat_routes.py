@@ -13,6 +13,7 @@ from services.simulator import (
     responses_format,
 )
 from services.simulator.answers import build_answer
+from services.simulator.anthropic_blocks import prompt_blocks
 from services.simulator.catalog import ALL_MODELS, CHAT_MODELS
 from services.simulator.delivery import JSON, NDJSON, SSE, send_json, send_stream
 from services.simulator.errors import ProviderError, is_gemini_client
@@ -20,7 +21,7 @@ from services.simulator.fast import fast_chat_route
 from services.simulator.inbound import Inbound
 from services.simulator.parsing import json_object
 from services.simulator.pipeline import provider_route
-from services.simulator.state import SimState
+from services.simulator.state import STATE, SimState
 
 
 async def openai_chat(request: web.Request, inbound: Inbound) -> web.StreamResponse:
@@ -52,15 +53,21 @@ async def responses(request: web.Request, inbound: Inbound) -> web.StreamRespons
 async def anthropic_messages(
     request: web.Request, inbound: Inbound
 ) -> web.StreamResponse:
-    """Anthropic ``POST /v1/messages``."""
+    """Anthropic ``POST /v1/messages``; ``cache_control`` breakpoints read
+    and write the caller's prompt cache (``prompt_cache.py``)."""
     body = json_object(inbound.raw)
-    answer = build_answer(anthropic_format.parse_prompt(body))
+    prompt = anthropic_format.parse_prompt(body)
+    blocks = prompt_blocks(body)
+    cache = request.app[STATE].prompt_cache.use(
+        inbound.credential, prompt.model, blocks
+    )
+    answer = build_answer(prompt)
     if body.get("stream"):
-        frames = anthropic_format.stream_frames(answer)
+        frames = anthropic_format.stream_frames(answer, cache)
         return await send_stream(
             request, frames, content_type=SSE, error_frame=anthropic_format.stream_error
         )
-    return await send_json(request, anthropic_format.message(answer))
+    return await send_json(request, anthropic_format.message(answer, cache))
 
 
 async def anthropic_count_tokens(

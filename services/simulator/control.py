@@ -1,5 +1,6 @@
 """The control API under ``/_sim/`` that tests drive: fault rules, the call
-log and a health check. JSON in and out; no key required."""
+log, the prompt cache and a health check. JSON in and out; no key
+required."""
 
 from __future__ import annotations
 
@@ -66,6 +67,21 @@ async def reset_calls(request: web.Request) -> web.Response:
     return _json({"total": 0})
 
 
+async def prompt_cache(request: web.Request) -> web.Response:
+    """``GET /_sim/prompt-cache``: ``scopes``, one per credential (shown as
+    ``sha256:`` and 12 hex digits of its hash, ``null`` for none) and model
+    that used Anthropic's prompt cache, with ``entries`` (live now),
+    ``reads`` (requests that read), ``writes`` (entries written),
+    ``tokens_read`` and ``tokens_written``."""
+    return _json(request.app[STATE].prompt_cache.snapshot())
+
+
+async def clear_prompt_cache(request: web.Request) -> web.Response:
+    """``DELETE /_sim/prompt-cache``: forgets every entry and counter."""
+    request.app[STATE].prompt_cache.clear()
+    return _json({"scopes": []})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/_sim/health", health)
     app.router.add_get("/_sim/faults", list_faults)
@@ -73,3 +89,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_delete("/_sim/faults", clear_faults)
     app.router.add_get("/_sim/calls", calls)
     app.router.add_delete("/_sim/calls", reset_calls)
+    app.router.add_get("/_sim/prompt-cache", prompt_cache)
+    app.router.add_delete("/_sim/prompt-cache", clear_prompt_cache)

@@ -149,7 +149,16 @@ class SimControl:
     def reset_calls(self) -> None:
         self._call("DELETE", "/_sim/calls")
 
+    def prompt_cache(self) -> list[dict[str, Any]]:
+        """The prompt cache's ``scopes`` (see ``GET /_sim/prompt-cache``)."""
+        scopes: list[dict[str, Any]] = self._call("GET", "/_sim/prompt-cache")["scopes"]
+        return scopes
+
+    def clear_prompt_cache(self) -> None:
+        self._call("DELETE", "/_sim/prompt-cache")
+
     def reset(self) -> None:
-        """Clears the fault rules and the call log."""
+        """Clears the fault rules, the call log and the prompt cache."""
         self.clear_faults()
         self.reset_calls()
+        self.clear_prompt_cache()

@@ -14,6 +14,7 @@ from services.simulator.calls import CallLog
 from services.simulator.errors import Dialect
 from services.simulator.faults import FaultBook, FaultRule
 from services.simulator.inbound import Inbound
+from services.simulator.prompt_cache import PromptCache
 
 FILE_LIMIT = 512
 JOB_LIMIT = 1024
@@ -66,6 +67,7 @@ class SimState:
     jobs: BoundedStore[TranscriptJob] = field(
         default_factory=lambda: BoundedStore(JOB_LIMIT)
     )
+    prompt_cache: PromptCache = field(default_factory=PromptCache)
 
 
 STATE = web.AppKey("sim.state", SimState)

@@ -61,7 +61,12 @@ def test_stream_event_sequence(url: str) -> None:
     assert [p["delta"]["text"] for p in payloads[3:6]] == ["Echo:", " hello", " there"]
     assert payloads[0]["message"]["usage"]["input_tokens"] == 5
     assert payloads[-2]["delta"]["stop_reason"] == "end_turn"
-    assert payloads[-2]["usage"] == {"output_tokens": 3}
+    assert payloads[-2]["usage"] == {
+        "input_tokens": 5,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "output_tokens": 3,
+    }
 
 
 def test_stream_with_sdk_helper(client: anthropic.Anthropic) -> None:
