@@ -24,8 +24,10 @@ Request (``chat.completion`` request body)::
                                           "extra_content"?: {"google":
                                               {"thought_signature"}}}]
       tool                 tool_call_id, content: str | [part], name?
+      any message          cache_control?  (a breakpoint after its last block)
     tools            [{"type": "function", "function": {name, description?,
-                                                        parameters?}}]
+                                                        parameters?},
+                       "cache_control"?}]
     tool_choice      "auto" | "none" | "required" |
                      {"type": "function", "function": {"name"}}
     parallel_tool_calls, temperature, top_p, top_k, max_tokens, stop: [str],
@@ -33,11 +35,19 @@ Request (``chat.completion`` request body)::
     stream_options
     reasoning_effort "minimal" | "low" | "medium" | "high"
     thinking_budget  int tokens; 0 turns thinking off, -1 lets the model decide
+    cached_content   a Gemini context cache name, "cachedContents/..."
+
+Prompt-cache breakpoints: ``cache_control`` is ``{"type": "ephemeral",
+"ttl"?: "5m" | "1h"}`` and may sit on any content part of a system,
+developer, user or tool message, on a message, or on a tool (see
+``cache_control``). Only Anthropic upstreams receive them (the last four;
+a 1h one after a 5m one becomes 5m); only Gemini ones get ``cached_content``.
 
 Response: an OpenAI ``chat.completion`` with one choice whose message may
 carry ``reasoning_content``, ``reasoning_signature`` and ``tool_calls``;
 ``finish_reason`` is one of ``FINISH_REASONS``; ``usage`` is a hub usage dict
-(see ``make_usage``).
+(see ``make_usage``): OpenAI's, with ``cache_creation_tokens`` and
+``cache_creation_1h_tokens`` beside ``prompt_tokens_details.cached_tokens``.
 
 Stream: OpenAI ``chat.completion.chunk`` objects. The first delta carries
 ``role``; a tool call's first delta carries ``index``, ``id``, ``type`` and
@@ -106,13 +116,14 @@ def make_usage(
     *,
     cached: int = 0,
     cache_creation: int = 0,
+    cache_creation_1h: int = 0,
     reasoning: int = 0,
 ) -> Json:
     """A hub usage dict.
 
     ``prompt`` includes cache reads (``cached``) but not cache writes
-    (``cache_creation``, reported apart); ``completion`` includes
-    ``reasoning``.
+    (``cache_creation``, reported apart, of which ``cache_creation_1h`` were
+    written with the 1-hour lifetime); ``completion`` includes ``reasoning``.
     """
     return {
         "prompt_tokens": prompt,
@@ -121,6 +132,7 @@ def make_usage(
         "prompt_tokens_details": {
             "cached_tokens": cached,
             "cache_creation_tokens": cache_creation,
+            "cache_creation_1h_tokens": cache_creation_1h,
         },
         "completion_tokens_details": {"reasoning_tokens": reasoning},
     }
@@ -142,6 +154,7 @@ def normalize_usage(usage: Any) -> Json | None:
         as_int(usage.get("completion_tokens")),
         cached=as_int(prompt_details.get("cached_tokens")),
         cache_creation=as_int(prompt_details.get("cache_creation_tokens")),
+        cache_creation_1h=as_int(prompt_details.get("cache_creation_1h_tokens")),
         reasoning=as_int(completion_details.get("reasoning_tokens")),
     )
     if as_int(usage.get("total_tokens")) > result["total_tokens"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omniroute.wire import hub, media, reasoning
+from omniroute.wire import cache_control, hub, media, reasoning
 from omniroute.wire.validation import (
     expect_list,
     expect_object,
@@ -84,7 +84,8 @@ def _system_parts(system: Any, path: str) -> list[Json]:
     for i, block in enumerate(expect_list(system, path)):
         expect_object(block, f"{path}.{i}")
         text = expect_str(block.get("text"), f"{path}.{i}.text")
-        parts.append({"type": "text", "text": text})
+        part = {"type": "text", "text": text}
+        parts.append(cache_control.copy(part, block, f"{path}.{i}"))
     return parts
 
 
@@ -125,6 +126,9 @@ def _message(message: Any, path: str) -> list[Json]:
 
 
 def _simplify(parts: list[Json]) -> str | list[Json]:
+    # A marker lives on a part, so marked parts cannot become a string.
+    if any(cache_control.carries(part) for part in parts):
+        return parts
     if all(part["type"] == "text" for part in parts):
         return "".join(part["text"] for part in parts) if len(parts) <= 1 else parts
     return parts
@@ -133,10 +137,12 @@ def _simplify(parts: list[Json]) -> str | list[Json]:
 def _user_part(block: Json, path: str) -> list[Json]:
     kind = block["type"]
     if kind == "text":
-        return [{"type": "text", "text": expect_str(block.get("text"), f"{path}.text")}]
+        text = expect_str(block.get("text"), f"{path}.text")
+        return [cache_control.copy({"type": "text", "text": text}, block, path)]
     if kind in ("image", "document"):
         source = expect_object(block.get("source"), f"{path}.source")
-        return _source_part(kind, source, block.get("title"))
+        parts = _source_part(kind, source, block.get("title"))
+        return [cache_control.copy(part, block, path) for part in parts]
     # Server-tool results, search results and other newer blocks have no hub
     # equivalent; same-format pass-through keeps them, translation drops them.
     return []
@@ -173,7 +179,9 @@ def _tool_result(block: Json, path: str) -> Json:
         content = _simplify(parts)
     elif not isinstance(content, str):
         raise fail(f"{path}.content", "expected a string or a list of content blocks")
-    return {"role": "tool", "tool_call_id": call_id, "content": content}
+    message = {"role": "tool", "tool_call_id": call_id, "content": content}
+    # The breakpoint at the end of the result is the tool message's own.
+    return cache_control.copy(message, block, path)
 
 
 def _assistant(blocks: list[Json], path: str) -> Json:
@@ -181,7 +189,14 @@ def _assistant(blocks: list[Json], path: str) -> Json:
     thought: list[str] = []
     signatures: list[str] = []
     calls: list[Json] = []
+    marker: Json | None = None
     for i, block in enumerate(blocks):
+        # The hub's assistant message is one block's worth of breakpoint: a
+        # marker on any block ends up at the end of the message.
+        found = cache_control.read(
+            block.get(cache_control.KEY), f"{path}.{i}.cache_control"
+        )
+        marker = marker if found is None else found
         kind = block["type"]
         if kind == "text":
             text.append(expect_str(block.get("text"), f"{path}.{i}.text"))
@@ -195,9 +210,12 @@ def _assistant(blocks: list[Json], path: str) -> Json:
             calls.append(hub.tool_call(call_id, name, hub.dumps(arguments)))
     # Several thinking blocks cannot be replayed as one signed block.
     signature = signatures[0] if len(signatures) == 1 else ""
-    return hub.assistant_message(
+    message = hub.assistant_message(
         "".join(text), reasoning="".join(thought), signature=signature, tool_calls=calls
     )
+    if marker is not None:
+        message[cache_control.KEY] = marker
+    return message
 
 
 def _tools(tools: Any) -> list[Json]:
@@ -210,7 +228,8 @@ def _tools(tools: Any) -> list[Json]:
         set_if(function, "description", tool.get("description"))
         schema = tool.get("input_schema")
         function["parameters"] = expect_object(schema, f"tools.{i}.input_schema")
-        result.append({"type": "function", "function": function})
+        entry = {"type": "function", "function": function}
+        result.append(cache_control.copy(entry, tool, f"tools.{i}"))
     return result
 
 

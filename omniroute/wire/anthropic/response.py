@@ -40,7 +40,8 @@ def usage_to_hub(usage: Any) -> Json:
 
     Anthropic's ``input_tokens`` excludes cached tokens; the hub's
     ``prompt_tokens`` (OpenAI's meaning) includes cache reads, while cache
-    writes stay apart in ``cache_creation_tokens``.
+    writes stay apart in ``cache_creation_tokens``, of which the writes with
+    the 1-hour lifetime (priced apart) are ``cache_creation_1h_tokens``.
     """
     usage = usage if isinstance(usage, dict) else {}
     read = hub.usage_part(usage, "cache_read_input_tokens")
@@ -50,6 +51,9 @@ def usage_to_hub(usage: Any) -> Json:
         hub.usage_part(usage, "output_tokens"),
         cached=read,
         cache_creation=hub.usage_part(usage, "cache_creation_input_tokens"),
+        cache_creation_1h=hub.usage_part(
+            usage, "cache_creation", "ephemeral_1h_input_tokens"
+        ),
         reasoning=hub.usage_part(details, "thinking_tokens"),
     )
 
@@ -57,13 +61,19 @@ def usage_to_hub(usage: Any) -> Json:
 def usage_from_hub(usage: Json | None) -> Json:
     """Hub usage as Anthropic usage (the inverse of ``usage_to_hub``)."""
     cached = hub.usage_part(usage, "prompt_tokens_details", "cached_tokens")
+    writes = hub.usage_part(usage, "prompt_tokens_details", "cache_creation_tokens")
+    long_writes = hub.usage_part(
+        usage, "prompt_tokens_details", "cache_creation_1h_tokens"
+    )
     return {
         "input_tokens": max(hub.usage_part(usage, "prompt_tokens") - cached, 0),
         "output_tokens": hub.usage_part(usage, "completion_tokens"),
-        "cache_creation_input_tokens": hub.usage_part(
-            usage, "prompt_tokens_details", "cache_creation_tokens"
-        ),
+        "cache_creation_input_tokens": writes,
         "cache_read_input_tokens": cached,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": max(writes - long_writes, 0),
+            "ephemeral_1h_input_tokens": long_writes,
+        },
     }
 
 

@@ -57,6 +57,9 @@ class StreamFromHub:
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
+            # A hub stream knows its usage only at the end (message_delta
+            # carries it); a zero cache_creation here would outlive it in SDK
+            # accumulators, which take only the flat counts from message_delta.
             "usage": {"input_tokens": 0, "output_tokens": 0},
         }
         return _event("message_start", {"message": message})

@@ -6,7 +6,8 @@ import base64
 import binascii
 from typing import Any
 
-from omniroute.wire import hub, media, reasoning
+from omniroute.wire import cache_control, hub, media, reasoning
+from omniroute.wire.anthropic.breakpoints import fit_breakpoints
 from omniroute.wire.validation import set_if
 
 Json = dict[str, Any]
@@ -20,7 +21,9 @@ def request_from_hub(hub_request: Json, *, model: str) -> Json:
     system, messages = _conversation(hub_request["messages"])
     body: Json = {"model": model, "messages": messages}
     if system:
-        body["system"] = system[0]["text"] if len(system) == 1 else system
+        # A marker needs a block to sit on, so a marked prompt stays a list.
+        lone = len(system) == 1 and not cache_control.carries(system[0])
+        body["system"] = system[0]["text"] if lone else system
     body["max_tokens"] = hub_request.get("max_tokens") or DEFAULT_MAX_TOKENS
     # OpenAI's temperature goes to 2, Anthropic's stops at 1.
     temperature = hub_request.get("temperature")
@@ -37,6 +40,7 @@ def request_from_hub(hub_request: Json, *, model: str) -> Json:
         body["metadata"] = {"user_id": hub_request["user"]}
     _thinking(hub_request, body)
     body["stream"] = bool(hub_request.get("stream"))
+    fit_breakpoints(body)
     return body
 
 
@@ -48,19 +52,41 @@ def _conversation(messages: list[Json]) -> tuple[list[Json], list[Json]]:
         role = message.get("role")
         if role in ("system", "developer"):
             # Anthropic has one system prompt; a later system message is
-            # hoisted into it rather than dropped.
-            system += [
-                {"type": "text", "text": part["text"]}
+            # hoisted into it rather than dropped, each block keeping its mark.
+            blocks = [
+                _marked({"type": "text", "text": part["text"]}, part)
                 for part in hub.content_parts(message.get("content"))
                 if part.get("type") == "text" and part.get("text")
             ]
+            system += _mark_last(blocks, message)
         elif role == "assistant":
-            _push(turns, "assistant", _assistant_blocks(message))
+            _push(turns, "assistant", _mark_last(_assistant_blocks(message), message))
         elif role == "tool":
-            _push(turns, "user", [_tool_result(message)])
+            _push(turns, "user", [_marked(_tool_result(message), message)])
         else:
-            _push(turns, "user", _user_blocks(message.get("content")))
+            blocks = _user_blocks(message.get("content"))
+            _push(turns, "user", _mark_last(blocks, message))
     return system, turns
+
+
+def _marked(block: Json, source: Json) -> Json:
+    """``block`` carrying the marker of the hub object it was made from."""
+    marker = cache_control.marker_of(source)
+    if marker is not None:
+        block[cache_control.KEY] = marker
+    return block
+
+
+def _mark_last(blocks: list[Json], message: Json) -> list[Json]:
+    """A message-level marker as a breakpoint on the message's last block.
+
+    Anthropic accepts no marker on a thinking block, so a message that is
+    only thinking loses its marker; a block's own marker stays.
+    """
+    marker = cache_control.marker_of(message)
+    if marker is not None and blocks and blocks[-1]["type"] != "thinking":
+        blocks[-1].setdefault(cache_control.KEY, marker)
+    return blocks
 
 
 def _push(turns: list[Json], role: str, blocks: list[Json]) -> None:
@@ -92,11 +118,11 @@ def _user_blocks(content: Any) -> list[Json]:
     for part in hub.content_parts(content):
         kind = part.get("type")
         if kind == "text" and part.get("text"):
-            blocks.append({"type": "text", "text": part["text"]})
+            blocks.append(_marked({"type": "text", "text": part["text"]}, part))
         elif kind == "image_url":
-            blocks.append(_image(part.get("image_url") or {}))
+            blocks.append(_marked(_image(part.get("image_url") or {}), part))
         elif kind == "file":
-            blocks += _document(part.get("file") or {})
+            blocks += [_marked(doc, part) for doc in _document(part.get("file") or {})]
     return blocks
 
 
@@ -179,7 +205,7 @@ def _tool(tool: Json) -> Json:
         "type": "object",
         "properties": {},
     }
-    return result
+    return _marked(result, tool)
 
 
 def _tool_choice(hub_request: Json) -> Json | None:

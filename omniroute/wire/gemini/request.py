@@ -18,6 +18,7 @@ from omniroute.wire.validation import (
     fail,
     optional_int,
     optional_number,
+    optional_str,
     set_if,
     stop_list,
 )
@@ -70,6 +71,10 @@ def request_to_hub(
     calling = field(field(body, "toolConfig"), "functionCallingConfig")
     if isinstance(calling, dict):
         _tool_choice(calling, result)
+    # A context cache made with the cachedContents API, used by name.
+    cached = optional_str(field(body, "cachedContent"), "cachedContent")
+    if cached:
+        result["cached_content"] = cached
     return result
 
 

@@ -40,6 +40,7 @@ def request_from_hub(hub_request: Json, *, model: str) -> Json:
         calling = _calling_config(hub_request.get("tool_choice"))
         if calling:
             body["toolConfig"] = {"functionCallingConfig": calling}
+    set_if(body, "cachedContent", hub_request.get("cached_content"))
     return body
 
 

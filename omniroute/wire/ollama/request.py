@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from omniroute.errors import BadRequest
-from omniroute.wire import hub, media, reasoning
+from omniroute.wire import cache_control, hub, media, reasoning
 from omniroute.wire.validation import (
     expect_list,
     expect_object,
@@ -183,7 +183,8 @@ def request_from_hub(hub_request: Json, *, model: str) -> Json:
         body["options"] = options
     # Ollama has no tool_choice; "none" is honoured by not offering tools.
     if hub_request.get("tools") and hub_request.get("tool_choice") != "none":
-        body["tools"] = hub_request["tools"]
+        # Prompt-cache markers mean nothing to Ollama.
+        body["tools"] = [cache_control.without(tool) for tool in hub_request["tools"]]
     response_format = hub_request.get("response_format") or {}
     if response_format.get("type") == "json_object":
         body["format"] = "json"

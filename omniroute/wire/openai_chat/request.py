@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omniroute.wire import hub, reasoning
+from omniroute.wire import cache_control, hub, reasoning
 from omniroute.wire.validation import (
     expect_list,
     expect_object,
@@ -68,11 +68,14 @@ def _message(message: Any, path: str) -> Json:
     role = message.get("role")
     if role not in _ROLES:
         raise fail(f"{path}.role", f"expected one of {', '.join(_ROLES)}")
-    result = dict(message)
+    # OpenRouter / LiteLLM clients mark a prompt-cache breakpoint on a
+    # message or a part; the hub keeps it for Anthropic upstreams.
+    result = cache_control.copy(dict(message), message, path)
     content = message.get("content")
     if role == "assistant":
         if content is not None:
             result["content"] = _content(content, f"{path}.content")
+            _lift_marker(result)
         if message.get("tool_calls") is not None:
             result["tool_calls"] = _tool_calls(
                 message["tool_calls"], f"{path}.tool_calls"
@@ -100,10 +103,22 @@ def _content(content: Any, path: str) -> str | list[Json]:
             raise fail(f"{part_path}.type", f"unsupported content part type {kind!r}")
         if kind == "text":
             expect_str(part.get("text"), f"{part_path}.text")
-        elif kind == "image_url":
-            part = _image_part(part, part_path)
-        parts.append(part)
+        shaped = _image_part(part, part_path) if kind == "image_url" else dict(part)
+        parts.append(cache_control.copy(shaped, part, part_path))
     return parts
+
+
+def _lift_marker(message: Json) -> None:
+    """Moves a marker on an assistant part to the message, where the hub
+    keeps it: an assistant message's text goes upstream as one block."""
+    parts = message["content"]
+    if not isinstance(parts, list):
+        return
+    markers = [cache_control.marker_of(part) for part in parts]
+    marked = [marker for marker in markers if marker is not None]
+    if marked:
+        message.setdefault(cache_control.KEY, marked[-1])
+        message["content"] = cache_control.content_without(parts)
 
 
 def _image_part(part: Json, path: str) -> Json:
@@ -142,7 +157,8 @@ def _tools(tools: Any) -> list[Json]:
         expect_str(function.get("name"), f"tools.{i}.function.name")
         if function.get("parameters") is not None:
             expect_object(function["parameters"], f"tools.{i}.function.parameters")
-        result.append({"type": "function", "function": function})
+        entry = {"type": "function", "function": function}
+        result.append(cache_control.copy(entry, tool, f"tools.{i}"))
     return result
 
 
@@ -178,6 +194,9 @@ def request_from_hub(hub_request: Json, *, model: str) -> Json:
         if key in _OPENAI_FIELDS and value is not None:
             body[key] = value
     body["messages"] = [_provider_message(m) for m in hub_request["messages"]]
+    if body.get("tools"):
+        # OpenAI rejects unknown fields, cache_control among them.
+        body["tools"] = [cache_control.without(tool) for tool in body["tools"]]
     body["stream"] = bool(hub_request.get("stream"))
     if body["stream"]:
         # Usage arrives only when asked for; metering needs it on every stream.
@@ -207,8 +226,10 @@ def _provider_message(message: Json) -> Json:
     result = {
         key: value
         for key, value in message.items()
-        if key not in ("reasoning_content", "reasoning_signature")
+        if key not in ("reasoning_content", "reasoning_signature", cache_control.KEY)
     }
+    if "content" in result:
+        result["content"] = cache_control.content_without(result["content"])
     if result.get("role") == "developer":
         result["role"] = "system"
     if result.get("tool_calls"):

@@ -45,8 +45,15 @@ WORDS = [
 
 # What each format's usage can express (the rest is not on its wire).
 USAGE_FIELDS = {
-    "openai_chat": ("prompt", "completion", "cached", "creation", "reasoning"),
-    "anthropic": ("prompt", "completion", "cached", "creation"),
+    "openai_chat": (
+        "prompt",
+        "completion",
+        "cached",
+        "creation",
+        "creation_1h",
+        "reasoning",
+    ),
+    "anthropic": ("prompt", "completion", "cached", "creation", "creation_1h"),
     "responses": ("prompt", "completion", "cached", "reasoning"),
     "gemini": ("prompt", "completion", "cached", "reasoning"),
     "ollama": ("prompt", "completion"),
@@ -94,6 +101,7 @@ def random_answer(rng: random.Random) -> Json:
     if calls:
         message["tool_calls"] = calls
     prompt, completion = rng.randint(1, 5000), rng.randint(1, 900)
+    creation = rng.randint(0, 50)
     return {
         "id": "chatcmpl-x",
         "object": "chat.completion",
@@ -112,7 +120,8 @@ def random_answer(rng: random.Random) -> Json:
             prompt,
             completion,
             cached=rng.randint(0, prompt),
-            cache_creation=rng.randint(0, 50),
+            cache_creation=creation,
+            cache_creation_1h=rng.randint(0, creation),
             reasoning=rng.randint(0, completion),
         ),
     }
@@ -162,6 +171,7 @@ def projection(answer: Json, fmt: str) -> Json:
         "completion": usage["completion_tokens"],
         "cached": usage["prompt_tokens_details"]["cached_tokens"],
         "creation": usage["prompt_tokens_details"]["cache_creation_tokens"],
+        "creation_1h": usage["prompt_tokens_details"]["cache_creation_1h_tokens"],
         "reasoning": usage["completion_tokens_details"]["reasoning_tokens"],
     }
     return {

@@ -60,6 +60,7 @@ class OpenAIChatAdapter:
             for key, value in body.items():
                 upstream.setdefault(key, value)
             upstream.pop("thinking_budget", None)
+            upstream.pop("cached_content", None)  # a Gemini cache's name
         if not (stream and provider.preset.stream_usage_option):
             upstream.pop("stream_options", None)
         return UpstreamRequest(
