@@ -48,6 +48,11 @@ Deterministic answers (``answers.py`` holds the code):
   found at its breakpoints or up to 20 blocks before them. ``usage`` splits
   the input into ``input_tokens``, ``cache_read_input_tokens`` and
   ``cache_creation_input_tokens`` (by TTL in ``cache_creation``).
+* OpenAI automatic prompt caching (``automatic_cache.py``, chat and
+  Responses): a prompt of 1024 tokens or more is cached per credential and
+  model at every 128-token mark; ``cached_tokens`` is the longest live mark
+  (5 minutes past its last use, 24 hours with
+  ``prompt_cache_retention: "24h"``).
 
 Control API under ``/_sim/`` (``control.py``): ``GET|POST|DELETE /_sim/faults``
 (rules in ``faults.py``), ``GET|DELETE /_sim/calls``,

@@ -3,16 +3,19 @@ bytes. Parsing and rendering live in the ``*_format`` modules."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from services.simulator import (
     anthropic_format,
+    automatic_cache,
     gemini_format,
     ollama_format,
     openai_format,
     responses_format,
 )
-from services.simulator.answers import build_answer
+from services.simulator.answers import Prompt, build_answer
 from services.simulator.anthropic_blocks import prompt_blocks
 from services.simulator.catalog import ALL_MODELS, CHAT_MODELS
 from services.simulator.delivery import JSON, NDJSON, SSE, send_json, send_stream
@@ -25,29 +28,46 @@ from services.simulator.state import STATE, SimState
 
 
 async def openai_chat(request: web.Request, inbound: Inbound) -> web.StreamResponse:
-    """OpenAI ``POST /v1/chat/completions``."""
+    """OpenAI ``POST /v1/chat/completions``; long prompts are cached
+    automatically (``automatic_cache.py``)."""
     body = json_object(inbound.raw)
-    answer = build_answer(openai_format.parse_prompt(body))
+    prompt = openai_format.parse_prompt(body)
+    cached = _automatic_cache(request, inbound, prompt, body)
+    answer = build_answer(prompt)
     if body.get("stream"):
         options = body.get("stream_options") or {}
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        frames = openai_format.stream_frames(answer, include_usage)
+        frames = openai_format.stream_frames(answer, include_usage, cached)
         return await send_stream(
             request, frames, content_type=SSE, error_frame=openai_format.stream_error
         )
-    return await send_json(request, openai_format.completion(answer))
+    return await send_json(request, openai_format.completion(answer, cached))
+
+
+def _automatic_cache(
+    request: web.Request, inbound: Inbound, prompt: Prompt, body: dict[str, Any]
+) -> int:
+    """The tokens of ``prompt`` OpenAI's prompt cache holds for this caller
+    (reading refreshes them; the rest is written)."""
+    ttl = automatic_cache.retention(body)
+    marks = automatic_cache.cache_marks(prompt, body)
+    cache = request.app[STATE].prompt_cache
+    return cache.use_automatic(inbound.credential, prompt.model, marks, ttl)
 
 
 async def responses(request: web.Request, inbound: Inbound) -> web.StreamResponse:
-    """OpenAI ``POST /v1/responses``."""
+    """OpenAI ``POST /v1/responses``; long prompts are cached automatically
+    (``automatic_cache.py``)."""
     body = json_object(inbound.raw)
-    answer = build_answer(responses_format.parse_prompt(body))
+    prompt = responses_format.parse_prompt(body)
+    cached = _automatic_cache(request, inbound, prompt, body)
+    answer = build_answer(prompt)
     if body.get("stream"):
-        frames = responses_format.stream_frames(answer, body)
+        frames = responses_format.stream_frames(answer, body, cached)
         return await send_stream(
             request, frames, content_type=SSE, error_frame=responses_format.stream_error
         )
-    return await send_json(request, responses_format.response(answer, body))
+    return await send_json(request, responses_format.response(answer, body, cached))
 
 
 async def anthropic_messages(

@@ -70,9 +70,9 @@ async def reset_calls(request: web.Request) -> web.Response:
 async def prompt_cache(request: web.Request) -> web.Response:
     """``GET /_sim/prompt-cache``: ``scopes``, one per credential (shown as
     ``sha256:`` and 12 hex digits of its hash, ``null`` for none) and model
-    that used Anthropic's prompt cache, with ``entries`` (live now),
-    ``reads`` (requests that read), ``writes`` (entries written),
-    ``tokens_read`` and ``tokens_written``."""
+    that used a prompt cache (Anthropic's breakpoints or OpenAI's automatic
+    one), with ``entries`` (live now), ``reads`` (requests that read),
+    ``writes`` (entries written), ``tokens_read`` and ``tokens_written``."""
     return _json(request.app[STATE].prompt_cache.snapshot())
 
 

@@ -61,12 +61,14 @@ def parse_prompt(body: dict[str, Any]) -> Prompt:
     return Prompt(model, tuple(turns), tools, forced, limit)
 
 
-def usage(answer: Answer) -> dict[str, Any]:
+def usage(answer: Answer, cached_tokens: int = 0) -> dict[str, Any]:
+    """``cached_tokens``: the part of the prompt read from the prompt cache
+    (``automatic_cache.py``), included in ``prompt_tokens``."""
     return {
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
         "total_tokens": answer.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
         "completion_tokens_details": {
             "reasoning_tokens": answer.reasoning_tokens,
             "audio_tokens": 0,
@@ -76,7 +78,7 @@ def usage(answer: Answer) -> dict[str, Any]:
     }
 
 
-def completion(answer: Answer) -> dict[str, Any]:
+def completion(answer: Answer, cached_tokens: int = 0) -> dict[str, Any]:
     """The non-streaming ``chat.completion`` object."""
     message: dict[str, Any] = {
         "role": "assistant",
@@ -110,13 +112,15 @@ def completion(answer: Answer) -> dict[str, Any]:
                 "finish_reason": FINISH_REASONS[answer.finish],
             }
         ],
-        "usage": usage(answer),
+        "usage": usage(answer, cached_tokens),
         "service_tier": "default",
         "system_fingerprint": SYSTEM_FINGERPRINT,
     }
 
 
-def stream_frames(answer: Answer, include_usage: bool) -> list[bytes]:
+def stream_frames(
+    answer: Answer, include_usage: bool, cached_tokens: int = 0
+) -> list[bytes]:
     """Every SSE frame of the streamed answer, ``[DONE]`` included."""
     base = {
         "id": new_id("chatcmpl-"),
@@ -152,7 +156,8 @@ def stream_frames(answer: Answer, include_usage: bool) -> list[bytes]:
         ]
     frames.append(chunk({}, FINISH_REASONS[answer.finish]))
     if include_usage:
-        frames.append(sse({**base, "choices": [], "usage": usage(answer)}))
+        final_usage = usage(answer, cached_tokens)
+        frames.append(sse({**base, "choices": [], "usage": final_usage}))
     frames.append(SSE_DONE)
     return frames
 

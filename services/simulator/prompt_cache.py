@@ -1,7 +1,7 @@
-"""Anthropic's prompt cache, modelled: prefixes written at breakpoints and
+"""Providers' prompt caches, modelled: prefixes written by one request and
 read back by later requests of the same account and model.
 
-The rules, from Anthropic's prompt-caching guide:
+Anthropic's rules (``use``), from its prompt-caching guide:
 
 * A prompt is a sequence of blocks (tools, then system, then messages); a
   block carrying ``cache_control`` is a breakpoint with a TTL of 5 minutes
@@ -19,6 +19,10 @@ The rules, from Anthropic's prompt-caching guide:
   A breakpoint below the minimum writes nothing, so its tokens fall to the
   next breakpoint that does.
 * Everything else (past the last write) is plain input.
+
+OpenAI's automatic caching (``use_automatic``) has no breakpoints: a prompt
+of 1024 tokens or more may be cached at every 128-token mark; the longest
+live mark is read, and every mark is written (or kept warm).
 
 Entries expire lazily on the injected clock (``time.monotonic`` unless a
 test passes its own) and the least recently used are forgotten past
@@ -39,8 +43,9 @@ from typing import Any
 LOOKBACK_BLOCKS = 20
 MIN_TOKENS = 1024
 MIN_TOKENS_HAIKU = 2048
-# Enough for every test of a session; a benchmark's churn evicts the oldest.
-ENTRY_LIMIT = 4096
+# Enough for every test of a session (an OpenAI prompt of 10k tokens is 70
+# marks); a benchmark's churn evicts the oldest.
+ENTRY_LIMIT = 16_384
 EMPTY_PREFIX = b""
 
 Clock = Callable[[], float]
@@ -50,10 +55,15 @@ Scope = tuple[str, str]
 class Ttl(StrEnum):
     FIVE_MINUTES = "5m"
     ONE_HOUR = "1h"
+    # OpenAI's extended retention (prompt_cache_retention "24h").
+    ONE_DAY = "24h"
 
     @property
     def seconds(self) -> float:
-        return 300.0 if self is Ttl.FIVE_MINUTES else 3600.0
+        return _TTL_SECONDS[self]
+
+
+_TTL_SECONDS = {Ttl.FIVE_MINUTES: 300.0, Ttl.ONE_HOUR: 3600.0, Ttl.ONE_DAY: 86400.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,18 +152,16 @@ class PromptCache:
         read_tokens = ends[read_at] if read_at >= 0 else 0
         written = {Ttl.FIVE_MINUTES: 0, Ttl.ONE_HOUR: 0}
         start_tokens = read_tokens
+        writes = 0
         for index in breakpoints:
             ttl = blocks[index].ttl
             if index <= read_at or ttl is None or ends[index] < minimum_tokens(model):
                 continue
             written[ttl] += ends[index] - start_tokens
             start_tokens = ends[index]
-            self._store(scope, blocks[index].prefix, _Entry(ends[index], ttl, 0.0))
-        counters = self._counters.setdefault(scope, _Counters())
-        if read_tokens:
-            counters.reads += 1
-            counters.tokens_read += read_tokens
-        counters.tokens_written += sum(written.values())
+            self._store(scope, blocks[index].prefix, ends[index], ttl)
+            writes += 1
+        self._count(scope, read_tokens, sum(written.values()), writes)
         return CacheUsage(
             input_tokens=ends[-1] - start_tokens,
             read_tokens=read_tokens,
@@ -175,11 +183,38 @@ class PromptCache:
                     best = position
                     break
         if best >= 0:
-            key = (scope, blocks[best].prefix)
-            entry = self._entries[key]
-            entry.expires_at = self._now() + entry.ttl.seconds
-            self._entries.move_to_end(key)
+            self._refresh(scope, blocks[best].prefix)
         return best
+
+    def use_automatic(
+        self,
+        credential: str | None,
+        model: str,
+        marks: Sequence[tuple[bytes, int]],
+        ttl: Ttl = Ttl.FIVE_MINUTES,
+    ) -> int:
+        """OpenAI's automatic caching: ``marks`` are (prefix digest, tokens)
+        of every place the prompt may be cached, shortest first. Reads the
+        longest live one, writes the longer ones and keeps the shorter ones
+        warm (they are part of what was read); returns the tokens read."""
+        if not marks:
+            return 0
+        scope = (credential or "", model)
+        read_tokens = 0
+        for prefix, tokens in reversed(marks):
+            if self._live(scope, prefix) is not None:
+                read_tokens = tokens
+                break
+        writes = 0
+        for prefix, tokens in marks:
+            if tokens <= read_tokens and self._live(scope, prefix) is not None:
+                self._refresh(scope, prefix)
+                continue
+            self._store(scope, prefix, tokens, ttl)
+            if tokens > read_tokens:
+                writes += 1
+        self._count(scope, read_tokens, marks[-1][1] - read_tokens, writes)
+        return read_tokens
 
     def _live(self, scope: Scope, prefix: bytes) -> _Entry | None:
         key = (scope, prefix)
@@ -189,14 +224,30 @@ class PromptCache:
             return None
         return entry
 
-    def _store(self, scope: Scope, prefix: bytes, entry: _Entry) -> None:
-        entry.expires_at = self._now() + entry.ttl.seconds
+    def _refresh(self, scope: Scope, prefix: bytes) -> None:
+        """Starts a read entry's TTL again (and makes it the most recent)."""
         key = (scope, prefix)
-        self._entries[key] = entry
+        entry = self._entries.get(key)
+        if entry is not None:
+            entry.expires_at = self._now() + entry.ttl.seconds
+            self._entries.move_to_end(key)
+
+    def _store(self, scope: Scope, prefix: bytes, tokens: int, ttl: Ttl) -> None:
+        key = (scope, prefix)
+        self._entries[key] = _Entry(tokens, ttl, self._now() + ttl.seconds)
         self._entries.move_to_end(key)
-        self._counters.setdefault(scope, _Counters()).writes += 1
         while len(self._entries) > self._limit:
             self._entries.popitem(last=False)
+
+    def _count(
+        self, scope: Scope, read_tokens: int, written_tokens: int, writes: int
+    ) -> None:
+        counters = self._counters.setdefault(scope, _Counters())
+        counters.writes += writes
+        if read_tokens:
+            counters.reads += 1
+            counters.tokens_read += read_tokens
+        counters.tokens_written += written_tokens
 
     def snapshot(self) -> dict[str, Any]:
         """Per credential (as its fingerprint) and model: live entries,

@@ -64,10 +64,12 @@ def _turn(item: Any) -> Turn | None:
     return None
 
 
-def usage(answer: Answer) -> dict[str, Any]:
+def usage(answer: Answer, cached_tokens: int = 0) -> dict[str, Any]:
+    """``cached_tokens``: the part of the input read from the prompt cache
+    (``automatic_cache.py``), included in ``input_tokens``."""
     return {
         "input_tokens": answer.prompt_tokens,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": cached_tokens},
         "output_tokens": answer.completion_tokens,
         "output_tokens_details": {"reasoning_tokens": answer.reasoning_tokens},
         "total_tokens": answer.total_tokens,
@@ -118,7 +120,12 @@ def _text_part(text: str) -> dict[str, Any]:
 
 
 def _response(
-    answer: Answer, body: dict[str, Any], ids: _Ids, created: int, done: bool
+    answer: Answer,
+    body: dict[str, Any],
+    ids: _Ids,
+    created: int,
+    done: bool,
+    cached_tokens: int = 0,
 ) -> dict[str, Any]:
     incomplete = answer.finish is Finish.LENGTH
     status = "in_progress"
@@ -148,17 +155,21 @@ def _response(
         "tools": body.get("tools") or [],
         "top_p": body.get("top_p", 1.0),
         "truncation": "disabled",
-        "usage": usage(answer) if done else None,
+        "usage": usage(answer, cached_tokens) if done else None,
         "metadata": body.get("metadata") or {},
     }
 
 
-def response(answer: Answer, body: dict[str, Any]) -> dict[str, Any]:
+def response(
+    answer: Answer, body: dict[str, Any], cached_tokens: int = 0
+) -> dict[str, Any]:
     """The non-streaming ``response`` object."""
-    return _response(answer, body, _Ids(), now(), done=True)
+    return _response(answer, body, _Ids(), now(), True, cached_tokens)
 
 
-def stream_frames(answer: Answer, body: dict[str, Any]) -> list[bytes]:
+def stream_frames(
+    answer: Answer, body: dict[str, Any], cached_tokens: int = 0
+) -> list[bytes]:
     """Every SSE event of the streamed answer, numbered from 0."""
     ids, created = _Ids(), now()
     events: list[dict[str, Any]] = []
@@ -177,7 +188,7 @@ def stream_frames(answer: Answer, body: dict[str, Any]) -> list[bytes]:
     )
     for index, item in enumerate(_items(answer, ids)):
         events += _item_events(answer, item, index)
-    final = _response(answer, body, ids, created, True)
+    final = _response(answer, body, ids, created, True, cached_tokens)
     kind = (
         "response.incomplete"
         if final["status"] == "incomplete"

@@ -247,6 +247,7 @@ def test_the_split_adds_up_to_the_prompt_tokens() -> None:
     [
         ({"type": "persistent"}, "system.0.cache_control.type: Input should be"),
         ({"type": "ephemeral", "ttl": "2h"}, "system.0.cache_control.ttl: Input"),
+        ({"type": "ephemeral", "ttl": "24h"}, "system.0.cache_control.ttl: Input"),
         ("ephemeral", "system.0.cache_control: Input should be a valid dictionary"),
     ],
 )
