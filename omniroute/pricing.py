@@ -22,22 +22,32 @@ class Price:
     per_image: float = 0.0
     # Transcription models: USD per minute of audio.
     per_minute: float = 0.0
+    # Prompt-cache writes with a five-minute and a one-hour lifetime
+    # (Anthropic charges 1.25x and 2x the input price); 0: the input price.
+    cache_write: float = 0.0
+    cache_write_1h: float = 0.0
 
     @property
     def blended(self) -> float:
         """One number to compare models by: prompts are usually longer than answers."""
         return (3 * self.input + self.output) / 4
 
+    @property
+    def cache_read(self) -> float:
+        return self.cached_input or self.input
+
     def cost(
         self, usage: common_pb2.Usage, units: float = 0.0, kind: str = "chat"
     ) -> float:
         cached = min(usage.cached_tokens, usage.prompt_tokens)
         fresh = usage.prompt_tokens - cached
-        cached_price = self.cached_input or self.input
+        long_writes = min(usage.cache_creation_1h_tokens, usage.cache_creation_tokens)
+        short_writes = usage.cache_creation_tokens - long_writes
         tokens = (
             fresh * self.input
-            + cached * cached_price
-            + usage.cache_creation_tokens * self.input
+            + cached * self.cache_read
+            + short_writes * (self.cache_write or self.input)
+            + long_writes * (self.cache_write_1h or self.input)
             + usage.completion_tokens * self.output
         ) / 1_000_000
         if kind == "images":
@@ -45,6 +55,25 @@ class Price:
         if kind == "audio":
             return tokens + units / 60 * self.per_minute
         return tokens
+
+    def cache_saved(self, usage: common_pb2.Usage) -> float:
+        """USD the provider's cache saved: its reads at the input price less
+        what they cost. Write premiums are not subtracted; they are in
+        ``cost`` and reported apart by the cache-health view."""
+        cached = min(usage.cached_tokens, usage.prompt_tokens)
+        return cached * max(self.input - self.cache_read, 0.0) / 1_000_000
+
+
+def _claude(input: float, output: float) -> Price:
+    """Anthropic's published ratios: reads 0.1x, 5-minute writes 1.25x and
+    one-hour writes 2x the input price."""
+    return Price(
+        input,
+        output,
+        input / 10,
+        cache_write=input * 1.25,
+        cache_write_1h=input * 2,
+    )
 
 
 BUILT_IN: dict[str, Price] = {
@@ -57,11 +86,14 @@ BUILT_IN: dict[str, Price] = {
     "gpt-5-mini": Price(0.25, 2.00, 0.025),
     "o3": Price(2.00, 8.00, 0.50),
     "o4-mini": Price(1.10, 4.40, 0.275),
-    "claude-opus-4-1": Price(15.00, 75.00, 1.50),
-    "claude-sonnet-4-5": Price(3.00, 15.00, 0.30),
-    "claude-sonnet-4-5-20250929": Price(3.00, 15.00, 0.30),
-    "claude-haiku-4-5": Price(1.00, 5.00, 0.10),
-    "claude-haiku-4-5-20251001": Price(1.00, 5.00, 0.10),
+    "claude-opus-4-5": _claude(5.00, 25.00),
+    "claude-opus-4-1": _claude(15.00, 75.00),
+    "claude-opus-4": _claude(15.00, 75.00),
+    "claude-sonnet-4": _claude(3.00, 15.00),
+    "claude-sonnet-4-5": _claude(3.00, 15.00),
+    "claude-sonnet-4-5-20250929": _claude(3.00, 15.00),
+    "claude-haiku-4-5": _claude(1.00, 5.00),
+    "claude-haiku-4-5-20251001": _claude(1.00, 5.00),
     "gemini-2.5-pro": Price(1.25, 10.00, 0.31),
     "gemini-2.5-flash": Price(0.30, 2.50, 0.075),
     "gemini-2.0-flash": Price(0.10, 0.40, 0.025),
@@ -95,7 +127,13 @@ class PriceBook:
         self._exact: dict[tuple[str, str], Price] = {}
         self._any_provider: dict[str, Price] = dict(BUILT_IN)
         for entry in overrides:
-            price = Price(entry.input, entry.output, entry.cached_input)
+            price = Price(
+                entry.input,
+                entry.output,
+                entry.cached_input,
+                cache_write=entry.cache_write,
+                cache_write_1h=entry.cache_write_1h,
+            )
             if entry.provider:
                 self._exact[(entry.provider, entry.model)] = price
             else:

@@ -4,7 +4,8 @@ Pure code shared by the router (which validates combos) and the edge (which
 orders each request's plan). Stateful strategies take their shared state as
 arguments, fetched from Redis by the caller only when the strategy needs it:
 ``round-robin`` a counter, ``least-used`` and ``p2c`` usage counts,
-``strict-random`` the next card of a shuffled deck.
+``strict-random`` the next card of a shuffled deck, ``cache-optimized`` the
+member whose provider account holds the request's prompt prefix warm.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Strategy(StrEnum):
     RANDOM = "random"
     STRICT_RANDOM = "strict-random"
     P2C = "p2c"
+    # Priority order, but the member whose provider holds the request's
+    # prompt prefix in its cache goes first.
+    CACHE_OPTIMIZED = "cache-optimized"
 
     @classmethod
     def parse(cls, value: str) -> Strategy:
@@ -36,6 +40,7 @@ class Strategy(StrEnum):
             "usage": cls.LEAST_USED,
             "ordered": cls.PRIORITY,
             "cost": cls.COST_OPTIMIZED,
+            "cache": cls.CACHE_OPTIMIZED,
         }
         if normalised in aliases:
             return aliases[normalised]
@@ -53,6 +58,7 @@ class Strategy(StrEnum):
             Strategy.LEAST_USED: "usage",
             Strategy.P2C: "usage",
             Strategy.STRICT_RANDOM: "deck",
+            Strategy.CACHE_OPTIMIZED: "prefix",
         }.get(self)
 
 
@@ -93,6 +99,10 @@ def order(
     rng = rng or SHARED_RNG
     state = state or SharedState()
     if strategy in (Strategy.PRIORITY, Strategy.FILL_FIRST):
+        return list(range(count))
+    if strategy is Strategy.CACHE_OPTIMIZED:
+        if state.pick is not None and 0 <= state.pick < count:
+            return _first(state.pick, count)
         return list(range(count))
     if strategy is Strategy.ROUND_ROBIN:
         start = state.counter % count

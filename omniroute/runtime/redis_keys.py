@@ -156,6 +156,11 @@ class RedisKeys:
     def session_pattern(self) -> str:
         return f"{self.prefix}session:*"
 
+    # A long prompt prefix's hash -> "provider_id/account_id" of the account
+    # whose provider cache holds it; TTL the provider's cache lifetime.
+    def prompt_prefix(self, prefix_key: str) -> str:
+        return f"{self.prefix}prefix:{prefix_key}"
+
     # Round-robin counter of a combo (or of a provider's accounts); no TTL.
     def round_robin(self, name: str) -> str:
         return f"{self.prefix}rr:{name}"

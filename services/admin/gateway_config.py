@@ -24,6 +24,7 @@ from services.admin.db.models import Setting
 from services.admin.schemas import SnakeModel
 
 AccountStrategy = Literal["fill-first", "round-robin", "random", "least-used"]
+PromptCacheMode = Literal["auto", "off"]
 
 
 class Group(SnakeModel):
@@ -168,6 +169,13 @@ class RoutingConfig(Group):
     )
     global_fallback_model: str = Field("", max_length=256)
     max_combo_depth: int = Field(DEFAULT_MAX_COMBO_DEPTH, ge=1, le=10)
+    prompt_cache: PromptCacheMode = Field(
+        "auto",
+        description="automatic prompt-cache breakpoints for Anthropic-format "
+        "providers when a request has none",
+    )
+    provider_prompt_cache: dict[str, PromptCacheMode] = Field(default_factory=dict)
+    combo_prompt_cache: dict[str, PromptCacheMode] = Field(default_factory=dict)
 
     def to_proto(self) -> config_pb2.RoutingSettings:
         return config_pb2.RoutingSettings(
@@ -176,6 +184,9 @@ class RoutingConfig(Group):
             session_ttl_seconds=self.session_ttl_seconds,
             global_fallback_model=self.global_fallback_model.strip(),
             max_combo_depth=self.max_combo_depth,
+            prompt_cache=self.prompt_cache,
+            provider_prompt_cache=dict(self.provider_prompt_cache),
+            combo_prompt_cache=dict(self.combo_prompt_cache),
         )
 
 

@@ -87,6 +87,8 @@ async def build_snapshot(
             input=price.input,
             output=price.output,
             cached_input=price.cached_input,
+            cache_write=price.cache_write,
+            cache_write_1h=price.cache_write_1h,
         )
     for group in GROUPS:
         if group.proto is not None:

@@ -22,6 +22,7 @@ from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError
 from omniroute.routing.plan import first_target
+from omniroute.routing.prefix import prefix_key
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.responses.response import response_id
@@ -181,6 +182,7 @@ class ChatPipeline:
                 client_body=raw,
                 client_body_forwardable=bool(raw),
                 stream=exchange.stream,
+                prefix_key=prefix_key(hub, len(hub_bytes)),
             ),
         )
 
@@ -216,10 +218,10 @@ class ChatPipeline:
         turn: Turn | None,
     ) -> Response:
         exchange.cache = cached.match
+        self._recorder.record(exchange, 200)
         headers = {**exchange.headers(), "X-OmniRoute-Cache": "HIT"}
         if cached.match == "semantic":
             headers["X-OmniRoute-Cache-Similarity"] = f"{cached.similarity:.4f}"
-        self._recorder.record(exchange, 200)
         if turn is not None:
             await self._remember(exchange, turn, cached.response)
         if not exchange.stream:

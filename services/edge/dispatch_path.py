@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.router.v1 import router_pb2
+from omniroute.routing.strategies import Strategy
 from omniroute.runtime import telemetry
 from services.edge.admission import Admission
 from services.edge.backlog import BacklogMonitor
@@ -58,6 +59,7 @@ class DispatchPath:
         exchange.requested_model = model
         table, route = self._routes.resolve(model)
         exchange.caller.check_model(model, route.name)
+        exchange.strategy = _strategy_name(route)
         return Resolved(table, route)
 
     async def admit(self, exchange: Exchange, estimated_cost: float = 0.0) -> None:
@@ -85,7 +87,7 @@ class DispatchPath:
         assert caller is not None
         self._backlog.admit()
         if plan is None:
-            plan = await self.plan(resolved)
+            plan = await self.plan(resolved, dispatch.prefix_key)
         dispatch.request_id = exchange.request_id
         dispatch.plan.extend(plan)
         timeout = self._timeout_s if timeout_s is None else timeout_s
@@ -97,7 +99,21 @@ class DispatchPath:
             dispatch.trace.CopyFrom(telemetry.to_message())
         return await self._dispatcher.submit(dispatch)
 
-    async def plan(self, resolved: Resolved) -> list[common_pb2.Target]:
+    async def plan(
+        self, resolved: Resolved, prefix_key: str = ""
+    ) -> list[common_pb2.Target]:
         """The ordered targets of ``resolved`` (token counting decides from
         them whether to dispatch at all)."""
-        return list(await self._planner.plan(resolved.table, resolved.route))
+        return list(
+            await self._planner.plan(resolved.table, resolved.route, prefix_key)
+        )
+
+
+def _strategy_name(route: router_pb2.Route) -> str:
+    """How ``route``'s targets are ordered, as X-OmniRoute-Decision says it."""
+    if route.kind != router_pb2.ROUTE_KIND_COMBO:
+        return "direct"
+    try:
+        return Strategy.parse(route.strategy).value
+    except ValueError:  # the router refuses these; never fail an answer on it
+        return route.strategy

@@ -75,6 +75,12 @@ class Exchange:
     trace: common_pb2.TraceContext | None = None
     # Its admission (rate limits, budget reservation), settled when recorded.
     ticket: Ticket | None = None
+    # How its targets were ordered: a combo's strategy, or "direct".
+    strategy: str = "direct"
+    # Set when recorded: USD spent (-1 when unpriced) and saved by the
+    # provider's prompt cache.
+    cost_usd: float | None = None
+    cache_saved_usd: float = 0.0
 
     @property
     def provider(self) -> str:
@@ -101,7 +107,22 @@ class Exchange:
             headers["X-OmniRoute-Model"] = self.started.model
             if self.started.fallbacks:
                 headers["X-OmniRoute-Fallback-Attempts"] = str(self.started.fallbacks)
+            headers["X-OmniRoute-Decision"] = self.decision()
+        if self.cost_usd is not None:
+            # The original's spelling: ten decimals, 0 when free or unpriced.
+            headers["X-OmniRoute-Response-Cost"] = f"{max(self.cost_usd, 0.0):.10f}"
+            headers["X-OmniRoute-Cache-Saved"] = f"{self.cache_saved_usd:.10f}"
         return headers
+
+    def decision(self) -> str:
+        """Why this answer came from where it did (X-OmniRoute-Decision)."""
+        started = self.started
+        assert started is not None
+        return (
+            f"strategy={self.strategy}; provider={started.provider_id}; "
+            f"account={started.account_id}; reason={started.reason or 'strategy'}; "
+            f"attempts={max(started.attempts, 1)}"
+        )
 
 
 def open_exchange(
@@ -202,6 +223,8 @@ class Recorder:
         if exchange.caller is None:
             return  # unauthenticated requests are not usage
         cost = self._cost(exchange)
+        saved = self._cache_saved(exchange)
+        exchange.cost_usd, exchange.cache_saved_usd = cost, saved
         if cost > 0 and started is not None:
             metrics.SPEND.labels(started.provider_id, model).inc(cost)
         if exchange.ticket is not None and exchange.ticket.holds_anything:
@@ -228,6 +251,7 @@ class Recorder:
                 fallbacks=started.fallbacks if started else 0,
                 error_message=exchange.error[:1000],
                 cost_usd=cost,
+                cache_saved_usd=saved,
                 session_id=exchange.session_id,
                 kind=exchange.kind,
                 units=exchange.units,
@@ -262,6 +286,14 @@ class Recorder:
             exchange.kind,
         )
         return -1.0 if priced is None else priced
+
+    def _cache_saved(self, exchange: Exchange) -> float:
+        """USD the provider's prompt cache saved on ``exchange``."""
+        started, usage = exchange.started, exchange.usage
+        if exchange.cache or started is None or usage is None:
+            return 0.0
+        price = self.prices.lookup(started.provider_id, started.model)
+        return 0.0 if price is None else price.cache_saved(usage)
 
     def _settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
         task = asyncio.create_task(self._admission.settle(ticket, cost, tokens))

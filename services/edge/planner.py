@@ -5,6 +5,8 @@ cost-optimized) cost no round trip. Round-robin increments a shared counter,
 least-used picks and counts atomically in a script, p2c compares two random
 members' counts, strict-random draws from a shared shuffled deck: every edge
 sees the same state, so the balance holds however many edges there are.
+Cache-optimized reads which provider account holds the request's prompt
+prefix (the executors' pin, ``services/executor/affinity.py``).
 """
 
 from __future__ import annotations
@@ -40,22 +42,27 @@ class Planner:
         self._draw = redis.register_script(_DRAW)
 
     async def plan(
-        self, table: router_pb2.RoutingTable, route: router_pb2.Route
+        self,
+        table: router_pb2.RoutingTable,
+        route: router_pb2.Route,
+        prefix_key: str = "",
     ) -> list[common_pb2.Target]:
         if route.kind != router_pb2.ROUTE_KIND_COMBO:
             return expand(table, route)
         states: dict[str, SharedState] = {}
         for need in combos_needing_state(table, route):
             try:
-                states[need.combo] = await self._state(need)
+                states[need.combo] = await self._state(need, prefix_key)
             except (RedisError, OSError):
                 # Without shared state the strategy degrades to its local form
                 # (e.g. round-robin starts anywhere) rather than failing.
                 continue
         return expand(table, route, states, self._rng)
 
-    async def _state(self, need: ComboNeed) -> SharedState:
+    async def _state(self, need: ComboNeed, prefix_key: str) -> SharedState:
         ids = list(need.member_ids)
+        if need.strategy is Strategy.CACHE_OPTIMIZED:
+            return await self._warm(ids, prefix_key)
         if need.strategy is Strategy.ROUND_ROBIN:
             turn = await self._redis.incr(self._keys.round_robin(need.combo))
             return SharedState(counter=int(turn) - 1)
@@ -76,3 +83,17 @@ class Planner:
             self._keys.combo_usage(need.combo), ids, candidates
         )
         return SharedState(usage=usage, pick=pick)
+
+    async def _warm(self, ids: list[str], prefix_key: str) -> SharedState:
+        """The member whose provider served this prefix last (and so holds
+        it in its cache), if the prefix is pinned."""
+        if not prefix_key:
+            return SharedState()
+        pinned = await self._redis.get(self._keys.prompt_prefix(prefix_key))
+        if not pinned:
+            return SharedState()
+        provider = pinned.decode().partition("/")[0]
+        for index, member in enumerate(ids):
+            if member.startswith(provider + "/"):
+                return SharedState(pick=index)
+        return SharedState()

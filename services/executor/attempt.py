@@ -64,6 +64,8 @@ class Attempt:
     # perf_counter() when the current account's call began.
     started: float = 0.0
     ttft_ms: int = 0
+    # Why this account: "session", "prefix", "strategy" or "fallback".
+    reason: str = "strategy"
 
     @property
     def format(self) -> WireFormat:
@@ -87,6 +89,7 @@ class Attempt:
             model=self.target.model,
             fallbacks=self.index,
             passthrough=passthrough,
+            reason=self.reason,
         )
         self.started = time.perf_counter()
         self.ttft_ms = 0

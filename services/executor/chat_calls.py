@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import aiohttp
 import orjson
 
 from omniroute.wire.formats import WireFormat
-from services.executor import metrics
+from services.executor import metrics, prompt_cache
 from services.executor.adapters.base import Adapter, StreamReader, UpstreamRequest
 from services.executor.attempt import Attempt
 from services.executor.classify import FailureKind, UpstreamFailure, classify_status
@@ -25,6 +26,8 @@ from services.executor.failures import as_failure
 from services.executor.guard import Guard
 from services.executor.settings import ExecutorSettings
 from services.executor.upstream import UpstreamSession
+
+Json = dict[str, Any]
 
 _MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 _MAX_ERROR_BYTES = 64 * 1024
@@ -60,7 +63,7 @@ class ChatCalls:
             attempt.provider,
             account,
             attempt.target.model,
-            attempt.bodies.hub,
+            self._hub_for(attempt, adapter, passthrough),
             dispatch.stream,
             attempt.bodies.client if passthrough else None,
         )
@@ -71,6 +74,24 @@ class ChatCalls:
             await self._stream(attempt, adapter, request)
         else:
             await self._unary(attempt, adapter, request)
+
+    def _hub_for(self, attempt: Attempt, adapter: Adapter, passthrough: bool) -> Json:
+        """The hub request to translate, with automatic prompt-cache
+        breakpoints when it goes to an Anthropic-format provider without
+        any of its own and the setting is ``auto`` (prompt_cache.py)."""
+        hub = attempt.bodies.hub
+        if (
+            adapter.format is not WireFormat.ANTHROPIC
+            or passthrough
+            or b"cache_control" in attempt.dispatch.body
+            or not prompt_cache.enabled(
+                self._guard.routing,
+                attempt.provider.id,
+                attempt.dispatch.requested_model,
+            )
+        ):
+            return hub
+        return prompt_cache.with_breakpoints(hub)
 
     async def _unary(
         self, attempt: Attempt, adapter: Adapter, request: UpstreamRequest

@@ -17,12 +17,14 @@ import time
 from redis.asyncio import Redis
 
 from omniroute.common.v1 import config_pb2
+from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.resilience.breaker import Admission, Breakers, BreakerState
 from omniroute.resilience.cooldown import Cooldowns
 from omniroute.resilience.mirror import HealthMirror
 from omniroute.resilience.profiles import Resilience
 from omniroute.routing.usage_counts import UsageCounts
 from omniroute.runtime.redis_keys import RedisKeys
+from services.executor.affinity import LONG_CACHE_TTL_S, SHORT_CACHE_TTL_S, Affinity
 from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
 
@@ -34,6 +36,9 @@ ACCOUNT_SCOPED = frozenset(
 PROVIDER_SCOPED = frozenset(
     {FailureKind.SERVER, FailureKind.TIMEOUT, FailureKind.CONNECTION}
 )
+# A request that asks for one-hour cache breakpoints (bodies are written
+# compactly by orjson).
+_ONE_HOUR = b'"1h"'
 
 
 class Guard:
@@ -54,6 +59,20 @@ class Guard:
         self.resilience = Resilience.from_settings(snapshot.resilience)
         self.routing = snapshot.routing
 
+    def affinity(self, dispatch: dispatch_pb2.Dispatch) -> Affinity:
+        """The session and prefix pins of ``dispatch``."""
+        one_hour = any(
+            _ONE_HOUR in body for body in (dispatch.body, dispatch.client_body)
+        )
+        return Affinity(
+            self._redis,
+            self._keys,
+            session_id=dispatch.session_id,
+            session_ttl_s=self.routing.session_ttl_seconds,
+            prefix_key=dispatch.prefix_key,
+            prefix_ttl_s=LONG_CACHE_TTL_S if one_hour else SHORT_CACHE_TTL_S,
+        )
+
     # -- admission -------------------------------------------------------------
     async def admit_provider(self, provider_id: str) -> Admission:
         key = self._keys.provider_breaker(provider_id)
@@ -70,10 +89,12 @@ class Guard:
         return admission
 
     async def accounts(
-        self, provider: ProviderView, session_id: str = ""
+        self, provider: ProviderView, affinity: Affinity | None = None
     ) -> tuple[list[AccountView], float]:
         """Usable accounts in the order to try them, and (when none is) the
-        seconds until one will be."""
+        seconds until one will be. An account the request's session or
+        prefix is pinned to goes first while it is usable; ``affinity``
+        learns why the first one is first."""
         usable: list[AccountView] = []
         soonest = float("inf")
         for account in provider.accounts:
@@ -85,12 +106,10 @@ class Guard:
         if not usable:
             return [], soonest
         ordered = await self._order(provider, usable)
-        if session_id and len(ordered) > 1:
-            pinned = await self._redis.get(self._keys.session(session_id))
+        if affinity is not None and len(ordered) > 1:
+            pinned = await affinity.pinned(provider.id, {a.id for a in ordered})
             if pinned:
-                pinned_provider, _, pinned_account = pinned.decode().partition("/")
-                if pinned_provider == provider.id:
-                    ordered.sort(key=lambda a: a.id != pinned_account)
+                ordered.sort(key=lambda a: a.id != pinned)
         return ordered, 0.0
 
     def _resting(self, provider_id: str, account: AccountView) -> float:
@@ -157,7 +176,7 @@ class Guard:
         provider: ProviderView,
         account: AccountView,
         admission: Admission,
-        session_id: str,
+        affinity: Affinity | None = None,
     ) -> None:
         for key in (
             self._keys.provider_breaker(provider.id),
@@ -172,12 +191,8 @@ class Guard:
                 state = await self._breakers.success(key)
                 if state is BreakerState.CLOSED:
                     self._mirror.note("breaker", key, "closed|0")
-        if session_id and self.routing.session_ttl_seconds > 0:
-            await self._redis.set(
-                self._keys.session(session_id),
-                f"{provider.id}/{account.id}",
-                ex=self.routing.session_ttl_seconds,
-            )
+        if affinity is not None:
+            await affinity.served(provider.id, account.id)
 
     async def failed(
         self, provider: ProviderView, account: AccountView, failure: UpstreamFailure

@@ -31,6 +31,8 @@ class ReplyWriter:
         self._pending: list[dispatch_pb2.Reply] = []
         self.items_sent = 0
         self.finished = False
+        # Upstream calls begun for this request (each queues a Started).
+        self.calls = 0
 
     def started(
         self,
@@ -40,8 +42,10 @@ class ReplyWriter:
         model: str,
         fallbacks: int,
         passthrough: bool = False,
+        reason: str = "",
     ) -> None:
         """Queued: goes out with the first chunks or the final reply."""
+        self.calls += 1
         self._pending.append(
             dispatch_pb2.Reply(
                 started=dispatch_pb2.Started(
@@ -50,6 +54,8 @@ class ReplyWriter:
                     model=model,
                     fallbacks=fallbacks,
                     passthrough=passthrough,
+                    reason=reason,
+                    attempts=self.calls,
                 )
             )
         )

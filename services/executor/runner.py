@@ -24,6 +24,7 @@ from omniroute.runtime import telemetry
 from omniroute.wire.formats import WireFormat
 from services.executor import metrics
 from services.executor.adapters.base import Adapter
+from services.executor.affinity import Affinity
 from services.executor.attempt import Ack, Attempt, Bodies
 from services.executor.chat_calls import ChatCalls
 from services.executor.classify import FailureKind, UpstreamFailure
@@ -129,8 +130,8 @@ class PlanRunner:
                 f"'{provider.id}' is failing and its circuit breaker is open",
                 retry_after_s=admission.retry_in_ms / 1000,
             )
-        session_id = attempt.dispatch.session_id
-        accounts, rest = await self._guard.accounts(provider, session_id)
+        affinity = self._guard.affinity(attempt.dispatch)
+        accounts, rest = await self._guard.accounts(provider, affinity)
         if not accounts:
             raise UpstreamFailure(
                 FailureKind.RATE_LIMIT,
@@ -139,10 +140,13 @@ class PlanRunner:
                 retry_after_s=rest if rest != float("inf") else None,
             )
         failure: UpstreamFailure | None = None
-        for account in accounts:
+        for position, account in enumerate(accounts):
             if not await self._guard.admit_account(provider.id, account):
                 continue  # its breaker's one probe is already out
-            failure = await self._try_account(attempt, account, admission)
+            attempt.reason = (
+                "fallback" if attempt.index or position else affinity.reason
+            )
+            failure = await self._try_account(attempt, account, admission, affinity)
             if failure is None:
                 return
             if attempt.writer.items_sent or failure.kind not in ACCOUNT_SCOPED:
@@ -157,7 +161,11 @@ class PlanRunner:
         raise failure
 
     async def _try_account(
-        self, attempt: Attempt, account: AccountView, admission: Admission
+        self,
+        attempt: Attempt,
+        account: AccountView,
+        admission: Admission,
+        affinity: Affinity,
     ) -> UpstreamFailure | None:
         """Serves ``attempt`` with ``account``; the failure, None on success
         (either way the guard learns the outcome)."""
@@ -179,9 +187,7 @@ class PlanRunner:
             )
             await self._guard.failed(provider, account, failure)
             return failure
-        await self._guard.succeeded(
-            provider, account, admission, attempt.dispatch.session_id
-        )
+        await self._guard.succeeded(provider, account, admission, affinity)
         return None
 
     async def _serve(self, attempt: Attempt, account: AccountView) -> None:

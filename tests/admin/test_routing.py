@@ -158,6 +158,9 @@ async def test_routing_settings(admin: AdminHarness) -> None:
         "session_ttl_seconds": 900,
         "global_fallback_model": "",
         "max_combo_depth": 3,
+        "prompt_cache": "auto",
+        "provider_prompt_cache": {},
+        "combo_prompt_cache": {},
     }
     before = await admin.version()
     body = {
@@ -166,6 +169,9 @@ async def test_routing_settings(admin: AdminHarness) -> None:
         "session_ttl_seconds": 60,
         "global_fallback_model": "demo/gpt-4o-mini",
         "max_combo_depth": 4,
+        "prompt_cache": "off",
+        "provider_prompt_cache": {"anthropic": "auto"},
+        "combo_prompt_cache": {"agents": "off"},
     }
     assert (await admin.client.put("/api/routing", json=body)).status_code == 200
     assert (await admin.client.get("/api/routing")).json() == body
@@ -175,6 +181,13 @@ async def test_routing_settings(admin: AdminHarness) -> None:
     assert dict(routing.provider_account_strategies) == {"openai": "least-used"}
     assert routing.session_ttl_seconds == 60 and routing.max_combo_depth == 4
     assert routing.global_fallback_model == "demo/gpt-4o-mini"
+    assert routing.prompt_cache == "off"
+    assert dict(routing.provider_prompt_cache) == {"anthropic": "auto"}
+    assert dict(routing.combo_prompt_cache) == {"agents": "off"}
+    unknown = await admin.client.put(
+        "/api/routing", json={**body, "prompt_cache": "always"}
+    )
+    assert unknown.status_code == 400 and error_of(unknown)["param"] == "prompt_cache"
     bad = await admin.client.put(
         "/api/routing", json={**body, "account_strategy": "fastest"}
     )

@@ -239,14 +239,26 @@ async def test_pricing(admin: AdminHarness) -> None:
     # The original's nested body, USD per 1M tokens.
     nested = await admin.client.patch(
         "/api/pricing",
-        json={"local": {"nested-model": {"input": 3, "output": 9, "cached": 1}}},
+        json={
+            "local": {
+                "nested-model": {
+                    "input": 3,
+                    "output": 9,
+                    "cached": 1,
+                    "cache_creation": 3.75,
+                }
+            }
+        },
     )
     assert nested.status_code == 200, nested.text
     assert nested.json()["local"]["nested-model"] == {
         "input": 3.0,
         "output": 9.0,
         "cached": 1.0,
+        "cache_creation": 3.75,
     }
+    written = {(p.provider, p.model): p for p in (await admin.snapshot()).prices}
+    assert written[("local", "nested-model")].cache_write == pytest.approx(3.75)
     wrong = await admin.client.patch("/api/pricing", json={"local": {"m": "cheap"}})
     assert wrong.status_code == 400
     _, snapshot = await _changes_snapshot(admin, "PUT", "/api/pricing", {"prices": []})

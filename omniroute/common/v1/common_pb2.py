@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/common/v1/common.proto\x12\x13omniroute.common.v1\"\x9f\x01\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x03\x12\x15\n\rcached_tokens\x18\x04 \x01(\x03\x12\x18\n\x10reasoning_tokens\x18\x05 \x01(\x03\x12\x1d\n\x15\x63\x61\x63he_creation_tokens\x18\x06 \x01(\x03\"7\n\x0cTraceContext\x12\x13\n\x0btraceparent\x18\x01 \x01(\t\x12\x12\n\ntracestate\x18\x02 \x01(\t\"p\n\x06Target\x12\x13\n\x0bprovider_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12.\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x12\n\naccount_id\x18\x04 \x01(\t*\xb5\x01\n\tApiFormat\x12\x1a\n\x16\x41PI_FORMAT_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x41PI_FORMAT_OPENAI_CHAT\x10\x01\x12!\n\x1d\x41PI_FORMAT_ANTHROPIC_MESSAGES\x10\x02\x12\x1f\n\x1b\x41PI_FORMAT_OPENAI_RESPONSES\x10\x03\x12\x15\n\x11\x41PI_FORMAT_GEMINI\x10\x04\x12\x15\n\x11\x41PI_FORMAT_OLLAMA\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/common/v1/common.proto\x12\x13omniroute.common.v1\"\xc1\x01\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\x12\x14\n\x0ctotal_tokens\x18\x03 \x01(\x03\x12\x15\n\rcached_tokens\x18\x04 \x01(\x03\x12\x18\n\x10reasoning_tokens\x18\x05 \x01(\x03\x12\x1d\n\x15\x63\x61\x63he_creation_tokens\x18\x06 \x01(\x03\x12 \n\x18\x63\x61\x63he_creation_1h_tokens\x18\x07 \x01(\x03\"7\n\x0cTraceContext\x12\x13\n\x0btraceparent\x18\x01 \x01(\t\x12\x12\n\ntracestate\x18\x02 \x01(\t\"p\n\x06Target\x12\x13\n\x0bprovider_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12.\n\x06\x66ormat\x18\x03 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x12\n\naccount_id\x18\x04 \x01(\t*\xb5\x01\n\tApiFormat\x12\x1a\n\x16\x41PI_FORMAT_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x41PI_FORMAT_OPENAI_CHAT\x10\x01\x12!\n\x1d\x41PI_FORMAT_ANTHROPIC_MESSAGES\x10\x02\x12\x1f\n\x1b\x41PI_FORMAT_OPENAI_RESPONSES\x10\x03\x12\x15\n\x11\x41PI_FORMAT_GEMINI\x10\x04\x12\x15\n\x11\x41PI_FORMAT_OLLAMA\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'omniroute.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_APIFORMAT']._serialized_start=391
-  _globals['_APIFORMAT']._serialized_end=572
+  _globals['_APIFORMAT']._serialized_start=425
+  _globals['_APIFORMAT']._serialized_end=606
   _globals['_USAGE']._serialized_start=58
-  _globals['_USAGE']._serialized_end=217
-  _globals['_TRACECONTEXT']._serialized_start=219
-  _globals['_TRACECONTEXT']._serialized_end=274
-  _globals['_TARGET']._serialized_start=276
-  _globals['_TARGET']._serialized_end=388
+  _globals['_USAGE']._serialized_end=251
+  _globals['_TRACECONTEXT']._serialized_start=253
+  _globals['_TRACECONTEXT']._serialized_end=308
+  _globals['_TARGET']._serialized_start=310
+  _globals['_TARGET']._serialized_end=422
 # @@protoc_insertion_point(module_scope)

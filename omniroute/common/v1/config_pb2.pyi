@@ -104,18 +104,22 @@ class Budget(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., limit_usd: _Optional[float] = ..., period: _Optional[str] = ..., warning_threshold: _Optional[float] = ...) -> None: ...
 
 class ModelPrice(_message.Message):
-    __slots__ = ("provider", "model", "input", "output", "cached_input")
+    __slots__ = ("provider", "model", "input", "output", "cached_input", "cache_write", "cache_write_1h")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     CACHED_INPUT_FIELD_NUMBER: _ClassVar[int]
+    CACHE_WRITE_FIELD_NUMBER: _ClassVar[int]
+    CACHE_WRITE_1H_FIELD_NUMBER: _ClassVar[int]
     provider: str
     model: str
     input: float
     output: float
     cached_input: float
-    def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., input: _Optional[float] = ..., output: _Optional[float] = ..., cached_input: _Optional[float] = ...) -> None: ...
+    cache_write: float
+    cache_write_1h: float
+    def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., input: _Optional[float] = ..., output: _Optional[float] = ..., cached_input: _Optional[float] = ..., cache_write: _Optional[float] = ..., cache_write_1h: _Optional[float] = ...) -> None: ...
 
 class Provider(_message.Message):
     __slots__ = ("id", "kind", "format", "base_url", "aliases", "accounts", "models", "enabled", "display_name", "headers", "embedding_models", "image_models", "transcription_models")
@@ -219,8 +223,22 @@ class ComboMember(_message.Message):
     def __init__(self, model: _Optional[str] = ..., weight: _Optional[int] = ...) -> None: ...
 
 class RoutingSettings(_message.Message):
-    __slots__ = ("account_strategy", "provider_account_strategies", "session_ttl_seconds", "global_fallback_model", "max_combo_depth")
+    __slots__ = ("account_strategy", "provider_account_strategies", "session_ttl_seconds", "global_fallback_model", "max_combo_depth", "prompt_cache", "provider_prompt_cache", "combo_prompt_cache")
     class ProviderAccountStrategiesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class ProviderPromptCacheEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class ComboPromptCacheEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -232,12 +250,18 @@ class RoutingSettings(_message.Message):
     SESSION_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     GLOBAL_FALLBACK_MODEL_FIELD_NUMBER: _ClassVar[int]
     MAX_COMBO_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_CACHE_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_PROMPT_CACHE_FIELD_NUMBER: _ClassVar[int]
+    COMBO_PROMPT_CACHE_FIELD_NUMBER: _ClassVar[int]
     account_strategy: str
     provider_account_strategies: _containers.ScalarMap[str, str]
     session_ttl_seconds: int
     global_fallback_model: str
     max_combo_depth: int
-    def __init__(self, account_strategy: _Optional[str] = ..., provider_account_strategies: _Optional[_Mapping[str, str]] = ..., session_ttl_seconds: _Optional[int] = ..., global_fallback_model: _Optional[str] = ..., max_combo_depth: _Optional[int] = ...) -> None: ...
+    prompt_cache: str
+    provider_prompt_cache: _containers.ScalarMap[str, str]
+    combo_prompt_cache: _containers.ScalarMap[str, str]
+    def __init__(self, account_strategy: _Optional[str] = ..., provider_account_strategies: _Optional[_Mapping[str, str]] = ..., session_ttl_seconds: _Optional[int] = ..., global_fallback_model: _Optional[str] = ..., max_combo_depth: _Optional[int] = ..., prompt_cache: _Optional[str] = ..., provider_prompt_cache: _Optional[_Mapping[str, str]] = ..., combo_prompt_cache: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class BreakerProfile(_message.Message):
     __slots__ = ("failure_threshold", "window_seconds", "reset_timeout_seconds")

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Dispatch(_message.Message):
-    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "session_id", "requested_model", "client_body", "operation", "payload", "payload_type", "payload_name", "client_body_forwardable")
+    __slots__ = ("request_id", "plan", "client_format", "body", "stream", "deadline_unix_ms", "trace", "api_key_id", "reply_to", "session_id", "requested_model", "client_body", "operation", "payload", "payload_type", "payload_name", "client_body_forwardable", "prefix_key")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     CLIENT_FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -26,6 +26,7 @@ class Dispatch(_message.Message):
     PAYLOAD_TYPE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_NAME_FIELD_NUMBER: _ClassVar[int]
     CLIENT_BODY_FORWARDABLE_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_KEY_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     plan: _containers.RepeatedCompositeFieldContainer[_common_pb2.Target]
     client_format: _common_pb2.ApiFormat
@@ -43,7 +44,8 @@ class Dispatch(_message.Message):
     payload_type: str
     payload_name: str
     client_body_forwardable: bool
-    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., payload_name: _Optional[str] = ..., client_body_forwardable: _Optional[bool] = ...) -> None: ...
+    prefix_key: str
+    def __init__(self, request_id: _Optional[str] = ..., plan: _Optional[_Iterable[_Union[_common_pb2.Target, _Mapping]]] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., body: _Optional[bytes] = ..., stream: _Optional[bool] = ..., deadline_unix_ms: _Optional[int] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., api_key_id: _Optional[str] = ..., reply_to: _Optional[str] = ..., session_id: _Optional[str] = ..., requested_model: _Optional[str] = ..., client_body: _Optional[bytes] = ..., operation: _Optional[str] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., payload_name: _Optional[str] = ..., client_body_forwardable: _Optional[bool] = ..., prefix_key: _Optional[str] = ...) -> None: ...
 
 class Reply(_message.Message):
     __slots__ = ("started", "chunks", "done", "failure")
@@ -64,18 +66,22 @@ class ReplyBatch(_message.Message):
     def __init__(self, replies: _Optional[_Iterable[_Union[Reply, _Mapping]]] = ...) -> None: ...
 
 class Started(_message.Message):
-    __slots__ = ("provider_id", "account_id", "model", "fallbacks", "passthrough")
+    __slots__ = ("provider_id", "account_id", "model", "fallbacks", "passthrough", "reason", "attempts")
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     FALLBACKS_FIELD_NUMBER: _ClassVar[int]
     PASSTHROUGH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     provider_id: str
     account_id: str
     model: str
     fallbacks: int
     passthrough: bool
-    def __init__(self, provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., fallbacks: _Optional[int] = ..., passthrough: _Optional[bool] = ...) -> None: ...
+    reason: str
+    attempts: int
+    def __init__(self, provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., fallbacks: _Optional[int] = ..., passthrough: _Optional[bool] = ..., reason: _Optional[str] = ..., attempts: _Optional[int] = ...) -> None: ...
 
 class Chunks(_message.Message):
     __slots__ = ("items",)

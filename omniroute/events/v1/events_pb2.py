@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from omniroute.common.v1 import common_pb2 as omniroute_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/events/v1/events.proto\x12\x13omniroute.events.v1\x1a omniroute/common/v1/common.proto\"\xa4\x04\n\nUsageEvent\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x19\n\x11timestamp_unix_ms\x18\x02 \x01(\x03\x12\x12\n\napi_key_id\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12\x35\n\rclient_format\x18\x05 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x17\n\x0frequested_model\x18\x06 \x01(\t\x12\x13\n\x0bprovider_id\x18\x07 \x01(\t\x12\x12\n\naccount_id\x18\x08 \x01(\t\x12\r\n\x05model\x18\t \x01(\t\x12\x0e\n\x06status\x18\n \x01(\x05\x12)\n\x05usage\x18\x0b \x01(\x0b\x32\x1a.omniroute.common.v1.Usage\x12\x12\n\nlatency_ms\x18\x0c \x01(\x01\x12\x1b\n\x13upstream_latency_ms\x18\r \x01(\x01\x12\x0f\n\x07ttft_ms\x18\x0e \x01(\x01\x12\x0e\n\x06stream\x18\x0f \x01(\x08\x12\r\n\x05\x63\x61\x63he\x18\x10 \x01(\t\x12\x11\n\tfallbacks\x18\x11 \x01(\x05\x12\x15\n\rerror_message\x18\x12 \x01(\t\x12\x30\n\x05trace\x18\x13 \x01(\x0b\x32!.omniroute.common.v1.TraceContext\x12\x10\n\x08\x63ost_usd\x18\x14 \x01(\x01\x12\x12\n\nsession_id\x18\x15 \x01(\t\x12\x0c\n\x04kind\x18\x16 \x01(\t\x12\r\n\x05units\x18\x17 \x01(\x01\"s\n\nAuditEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x11timestamp_unix_ms\x18\x02 \x01(\x03\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x0e\n\x06target\x18\x05 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x06 \x01(\x0c\" \n\rConfigChanged\x12\x0f\n\x07version\x18\x01 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n omniroute/events/v1/events.proto\x12\x13omniroute.events.v1\x1a omniroute/common/v1/common.proto\"\xbd\x04\n\nUsageEvent\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x19\n\x11timestamp_unix_ms\x18\x02 \x01(\x03\x12\x12\n\napi_key_id\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12\x35\n\rclient_format\x18\x05 \x01(\x0e\x32\x1e.omniroute.common.v1.ApiFormat\x12\x17\n\x0frequested_model\x18\x06 \x01(\t\x12\x13\n\x0bprovider_id\x18\x07 \x01(\t\x12\x12\n\naccount_id\x18\x08 \x01(\t\x12\r\n\x05model\x18\t \x01(\t\x12\x0e\n\x06status\x18\n \x01(\x05\x12)\n\x05usage\x18\x0b \x01(\x0b\x32\x1a.omniroute.common.v1.Usage\x12\x12\n\nlatency_ms\x18\x0c \x01(\x01\x12\x1b\n\x13upstream_latency_ms\x18\r \x01(\x01\x12\x0f\n\x07ttft_ms\x18\x0e \x01(\x01\x12\x0e\n\x06stream\x18\x0f \x01(\x08\x12\r\n\x05\x63\x61\x63he\x18\x10 \x01(\t\x12\x11\n\tfallbacks\x18\x11 \x01(\x05\x12\x15\n\rerror_message\x18\x12 \x01(\t\x12\x30\n\x05trace\x18\x13 \x01(\x0b\x32!.omniroute.common.v1.TraceContext\x12\x10\n\x08\x63ost_usd\x18\x14 \x01(\x01\x12\x12\n\nsession_id\x18\x15 \x01(\t\x12\x0c\n\x04kind\x18\x16 \x01(\t\x12\r\n\x05units\x18\x17 \x01(\x01\x12\x17\n\x0f\x63\x61\x63he_saved_usd\x18\x18 \x01(\x01\"s\n\nAuditEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x11timestamp_unix_ms\x18\x02 \x01(\x03\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x0e\n\x06target\x18\x05 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x06 \x01(\x0c\" \n\rConfigChanged\x12\x0f\n\x07version\x18\x01 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,9 +33,9 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'omniroute.events.v1.events_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_USAGEEVENT']._serialized_start=92
-  _globals['_USAGEEVENT']._serialized_end=640
-  _globals['_AUDITEVENT']._serialized_start=642
-  _globals['_AUDITEVENT']._serialized_end=757
-  _globals['_CONFIGCHANGED']._serialized_start=759
-  _globals['_CONFIGCHANGED']._serialized_end=791
+  _globals['_USAGEEVENT']._serialized_end=665
+  _globals['_AUDITEVENT']._serialized_start=667
+  _globals['_AUDITEVENT']._serialized_end=782
+  _globals['_CONFIGCHANGED']._serialized_start=784
+  _globals['_CONFIGCHANGED']._serialized_end=816
 # @@protoc_insertion_point(module_scope)

@@ -126,6 +126,18 @@ class UsageRecord(Base):
     completion_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     total_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Prompt-cache writes (not part of prompt_tokens), and the one-hour part.
+    cache_creation_tokens: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0"
+    )
+    cache_creation_1h_tokens: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0"
+    )
+    # USD the provider's prompt cache saved (reads at the input price less
+    # what they cost).
+    cache_saved_usd: Mapped[float] = mapped_column(
+        Float, default=0.0, server_default="0"
+    )
     reasoning_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     upstream_latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
@@ -204,6 +216,10 @@ class ModelPrice(Base):
     input: Mapped[float] = mapped_column(Float, default=0.0)
     output: Mapped[float] = mapped_column(Float, default=0.0)
     cached_input: Mapped[float] = mapped_column(Float, default=0.0)
+    cache_write: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    cache_write_1h: Mapped[float] = mapped_column(
+        Float, default=0.0, server_default="0"
+    )
 
 
 class Budget(Base):

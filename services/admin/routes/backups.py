@@ -339,6 +339,8 @@ async def _json_documents(ctx: AdminContext) -> dict[str, Any]:
                 "input": p.input,
                 "output": p.output,
                 "cached_input": p.cached_input,
+                "cache_write": p.cache_write,
+                "cache_write_1h": p.cache_write_1h,
             }
             for p in await session.scalars(select(ModelPrice).order_by(ModelPrice.id))
         ]

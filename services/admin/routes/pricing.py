@@ -34,6 +34,18 @@ class PriceIn(SnakeModel):
     cached_input: float = Field(
         0.0, ge=0, le=100_000, description="USD per 1M cached prompt tokens; 0: input"
     )
+    cache_write: float = Field(
+        0.0,
+        ge=0,
+        le=100_000,
+        description="USD per 1M prompt tokens written to a 5-minute cache; 0: input",
+    )
+    cache_write_1h: float = Field(
+        0.0,
+        ge=0,
+        le=100_000,
+        description="USD per 1M prompt tokens written to a 1-hour cache; 0: input",
+    )
 
     @field_validator("model", "provider")
     @classmethod
@@ -52,9 +64,9 @@ class PriceOut(PriceIn):
 
 class PricesIn(SnakeModel):
     """``{prices: [...]}``, or the original OmniRoute's nested
-    ``{provider: {model: {input, output, cached}}}``. Its ``reasoning`` and
-    ``cache_creation`` prices are not kept: reasoning tokens are priced as
-    output and cache writes as input here (the original's defaults)."""
+    ``{provider: {model: {input, output, cached, cache_creation}}}``. Its
+    ``reasoning`` price is not kept: reasoning tokens are priced as output
+    (the original's default); ``cache_creation`` is the 5-minute write."""
 
     prices: list[PriceIn] = Field(max_length=10_000)
 
@@ -81,6 +93,7 @@ def _flatten(nested: dict[str, Any]) -> Iterator[Any]:
                 "input": price.get("input"),
                 "output": price.get("output"),
                 "cached_input": price.get("cached", 0.0),
+                "cache_write": price.get("cache_creation", 0.0),
             }
 
 
@@ -93,6 +106,7 @@ def nested(table: list[PriceOut]) -> dict[str, dict[str, dict[str, float]]]:
             "input": price.input,
             "output": price.output,
             "cached": price.cached_input or price.input,
+            "cache_creation": price.cache_write or price.input,
         }
     return grouped
 
@@ -115,6 +129,8 @@ async def _table(session: AsyncSession) -> list[PriceOut]:
             input=price.input,
             output=price.output,
             cached_input=price.cached_input,
+            cache_write=price.cache_write,
+            cache_write_1h=price.cache_write_1h,
             source="builtin",
         )
         for model, price in sorted(BUILT_IN.items())
@@ -127,6 +143,8 @@ async def _table(session: AsyncSession) -> list[PriceOut]:
             input=row.input,
             output=row.output,
             cached_input=row.cached_input,
+            cache_write=row.cache_write,
+            cache_write_1h=row.cache_write_1h,
             source="custom",
         )
         for row in overrides
@@ -146,6 +164,7 @@ async def _upsert(session: AsyncSession, prices: list[PriceIn]) -> None:
             session.add(row)
         row.input, row.output = price.input, price.output
         row.cached_input = price.cached_input
+        row.cache_write, row.cache_write_1h = price.cache_write, price.cache_write_1h
         await session.flush()
 
 

@@ -20,5 +20,8 @@ def usage_from_hub(raw: Any) -> common_pb2.Usage:
         total_tokens=int(raw.get("total_tokens") or prompt + completion),
         cached_tokens=int(prompt_details.get("cached_tokens") or 0),
         cache_creation_tokens=int(prompt_details.get("cache_creation_tokens") or 0),
+        cache_creation_1h_tokens=int(
+            prompt_details.get("cache_creation_1h_tokens") or 0
+        ),
         reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
     )
