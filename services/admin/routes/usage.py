@@ -55,6 +55,9 @@ class UsageLogPage(BaseModel):
 class RequestLogEntry(UsageLogEntry):
     session_id: str
     cached_tokens: int
+    cache_creation_tokens: int
+    cache_creation_1h_tokens: int
+    cache_saved_usd: float
     reasoning_tokens: int
     # What the gateway itself added on top of the provider's time.
     gateway_ms: float
@@ -213,6 +216,9 @@ async def request_logs(
                 **_entry(r),
                 session_id=r.session_id,
                 cached_tokens=r.cached_tokens,
+                cache_creation_tokens=r.cache_creation_tokens,
+                cache_creation_1h_tokens=r.cache_creation_1h_tokens,
+                cache_saved_usd=r.cache_saved_usd,
                 reasoning_tokens=r.reasoning_tokens,
                 gateway_ms=round(max(0.0, r.latency_ms - r.upstream_latency_ms), 3),
             )
@@ -239,11 +245,15 @@ def call_log_row(r: UsageRecord) -> dict[str, Any]:
             "in": r.prompt_tokens,
             "out": r.completion_tokens,
             "cacheRead": r.cached_tokens,
+            # The original has no field for cache writes; ours sit beside.
+            "cacheCreation": r.cache_creation_tokens,
+            "cacheCreation1h": r.cache_creation_1h_tokens,
             "reasoning": r.reasoning_tokens,
         },
         "sourceFormat": r.client_format,
         "apiKeyId": r.api_key_id,
         "costUsd": r.cost_usd,
+        "cacheSavedUsd": r.cache_saved_usd,
         "error": r.error_message or None,
         # Prompts and answers are never stored here.
         "hasRequestBody": False,

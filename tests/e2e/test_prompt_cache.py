@@ -1,0 +1,288 @@
+"""Issue 15 acceptance: provider prompt caching survives the gateway.
+
+A pool of three Anthropic accounts (the simulator models Anthropic's prompt
+cache per account: breakpoints, the 1,024-token minimum, lifetimes, reads and
+writes in usage) behind the real stack, with round-robin accounts so that
+nothing but cache-aware routing keeps a conversation on one account. Ten-turn
+conversations from OpenAI-format and Responses clients read the cache on
+every turn after the first with automatic breakpoints on, never with them
+off, and cost what the price book says they should.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from omniroute.stack import Stack
+from tests.conftest import start_stack
+from tests.helpers import Simulator, admin_client, poll_until
+
+pytestmark = pytest.mark.e2e
+
+PROVIDER = "pool"
+MODEL = "sim-claude"
+KEYS = ("sk-pool-1", "sk-pool-2", "sk-pool-3")
+# USD per million tokens: Anthropic's ratios (reads 0.1x, 5-minute writes
+# 1.25x, one-hour writes 2x the input price).
+PRICE = {
+    "provider": PROVIDER,
+    "model": MODEL,
+    "input": 3.0,
+    "output": 15.0,
+    "cached_input": 0.3,
+    "cache_write": 3.75,
+    "cache_write_1h": 6.0,
+}
+TURNS = 10
+
+
+def _system(topic: str) -> str:
+    """A system prompt well past the 1,024-token minimum (one word, one token)."""
+    return " ".join(f"{topic}-rule-{i}" for i in range(1500))
+
+
+@dataclass
+class Turn:
+    request_id: str
+    headers: httpx.Headers
+    prompt: int
+    read: int
+    written: int
+    completion: int
+
+    @property
+    def decision(self) -> dict[str, str]:
+        parts = (
+            p.split("=", 1) for p in self.headers["x-omniroute-decision"].split("; ")
+        )
+        return {name: value for name, value in parts}
+
+    def priced(self) -> float:
+        """This turn's cost by the price book (writes here are 5-minute)."""
+        fresh = self.prompt - self.read
+        return (
+            fresh * PRICE["input"]
+            + self.read * PRICE["cached_input"]
+            + self.written * PRICE["cache_write"]
+            + self.completion * PRICE["output"]
+        ) / 1_000_000
+
+
+def _configure(stack: Stack, **routing: Any) -> None:
+    with admin_client(stack.edge_url, stack.admin_key) as admin:
+        current = admin.get("/api/routing").json()
+        before = _version(stack)
+        response = admin.put("/api/routing", json={**current, **routing})
+        assert response.status_code == 200, response.text
+    poll_until(lambda: _version(stack) > before, timeout=5)
+
+
+def _version(stack: Stack) -> int:
+    return int(httpx.get(stack.edge_url + "/healthz").json()["config_version"] or 0)
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = start_stack(tmp_path_factory.mktemp("prompt-cache"))
+    try:
+        with admin_client(stack.edge_url, stack.admin_key) as admin:
+            created = admin.post(
+                "/api/providers",
+                json={
+                    "id": PROVIDER,
+                    "kind": "anthropic",
+                    "base_url": stack.simulator_url + "/v1",
+                    "api_key": KEYS[0],
+                    "models": [MODEL],
+                },
+            )
+            assert created.status_code == 201, created.text
+            for priority, key in enumerate(KEYS[1:], start=2):
+                added = admin.post(
+                    f"/api/providers/{PROVIDER}/accounts",
+                    json={"id": f"{PROVIDER}-{priority}", "api_key": key},
+                )
+                assert added.status_code == 201, added.text
+            priced = admin.patch("/api/pricing", json={"prices": [PRICE]})
+            assert priced.status_code == 200, priced.text
+        _configure(stack, account_strategy="round-robin", prompt_cache="auto")
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def sim(pool: Stack) -> Iterator[Simulator]:
+    simulator = Simulator(pool.simulator_url)
+    simulator.clear()
+    simulator.http.delete("/_sim/prompt-cache").raise_for_status()
+    yield simulator
+    simulator.clear()
+    simulator.http.close()
+
+
+def _openai(stack: Stack) -> openai.OpenAI:
+    return openai.OpenAI(base_url=stack.edge_url + "/v1", api_key=stack.api_key)
+
+
+def chat_turn(stack: Stack, system: str, history: list[dict[str, Any]]) -> Turn:
+    """One turn from an OpenAI-format client; the answer joins ``history``."""
+    with _openai(stack) as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model=f"{PROVIDER}/{MODEL}",
+            messages=[{"role": "system", "content": system}, *history],
+        )
+    completion = raw.parse()
+    history.append(
+        {"role": "assistant", "content": completion.choices[0].message.content}
+    )
+    usage = completion.usage
+    assert usage is not None and usage.prompt_tokens_details is not None
+    details = usage.prompt_tokens_details.model_dump()
+    return Turn(
+        raw.headers["x-request-id"],
+        raw.headers,
+        usage.prompt_tokens,
+        details.get("cached_tokens") or 0,
+        details.get("cache_creation_tokens") or 0,
+        usage.completion_tokens,
+    )
+
+
+def responses_turn(stack: Stack, system: str, history: list[dict[str, Any]]) -> Turn:
+    """One turn from a Responses client (the whole input every turn)."""
+    with _openai(stack) as client:
+        raw = client.responses.with_raw_response.create(
+            model=f"{PROVIDER}/{MODEL}", instructions=system, input=history
+        )
+    response = raw.parse()
+    history.append({"role": "assistant", "content": response.output_text})
+    usage = response.usage
+    assert usage is not None
+    # Responses has no field for cache writes: the usage row has them.
+    written = _row(stack, raw.headers["x-request-id"])["tokens"]["cacheCreation"]
+    return Turn(
+        raw.headers["x-request-id"],
+        raw.headers,
+        usage.input_tokens,
+        usage.input_tokens_details.cached_tokens,
+        written,
+        usage.output_tokens,
+    )
+
+
+def _row(stack: Stack, request_id: str) -> dict[str, Any]:
+    with admin_client(stack.edge_url, stack.admin_key) as admin:
+
+        def fetch() -> dict[str, Any] | None:
+            response = admin.get(f"/api/usage/call-logs/{request_id}")
+            return response.json() if response.status_code == 200 else None
+
+        row = poll_until(fetch, timeout=10)
+        assert row is not None
+        return row
+
+
+def converse(
+    stack: Stack,
+    turn: Callable[[Stack, str, list[dict[str, Any]]], Turn],
+    topic: str,
+    between: Callable[[int], None] = lambda _: None,
+) -> list[Turn]:
+    system = _system(topic)
+    history: list[dict[str, Any]] = []
+    turns = []
+    for number in range(1, TURNS + 1):
+        between(number)
+        history.append({"role": "user", "content": f"{topic} question {number}"})
+        turns.append(turn(stack, system, history))
+    return turns
+
+
+@pytest.mark.parametrize("turn", [chat_turn, responses_turn], ids=["chat", "responses"])
+def test_every_turn_after_the_first_reads_the_cache(
+    pool: Stack, sim: Simulator, turn: Callable[..., Turn]
+) -> None:
+    turns = converse(pool, turn, f"warm-{turn.__name__}")
+    assert turns[0].read == 0 and turns[0].written > 1500
+    assert all(t.read > 1500 for t in turns[1:]), [t.read for t in turns]
+    # One account holds the conversation although accounts go round-robin.
+    assert len({t.decision["account"] for t in turns}) == 1
+    assert [t.decision["reason"] for t in turns[1:]] == ["prefix"] * (TURNS - 1)
+    assert {t.decision["strategy"] for t in turns} == {"direct"}
+
+
+def test_without_automatic_breakpoints_nothing_is_read(
+    pool: Stack, sim: Simulator
+) -> None:
+    warm = converse(pool, chat_turn, "priced")
+    _configure(pool, prompt_cache="off")
+    try:
+        sim.http.delete("/_sim/prompt-cache").raise_for_status()
+        cold = converse(pool, chat_turn, "priced")
+    finally:
+        _configure(pool, prompt_cache="auto")
+    assert all(t.read == 0 and t.written == 0 for t in cold)
+    # Both conversations sent the same tokens (prompt tokens leave cache
+    # writes out); the header says what each turn cost, by the price book.
+    assert [t.prompt + t.written for t in warm] == [t.prompt for t in cold]
+    for t in warm + cold:
+        cost = float(t.headers["x-omniroute-response-cost"])
+        assert cost == pytest.approx(t.priced(), rel=1e-6, abs=1e-9)
+    predicted = (
+        sum(
+            t.read * (PRICE["input"] - PRICE["cached_input"])
+            - t.written * (PRICE["cache_write"] - PRICE["input"])
+            for t in warm
+        )
+        / 1_000_000
+    )
+    spent = [
+        sum(float(t.headers["x-omniroute-response-cost"]) for t in c)
+        for c in (warm, cold)
+    ]
+    assert predicted > 0
+    assert spent[1] - spent[0] == pytest.approx(predicted, rel=1e-6)
+    saved = sum(float(t.headers["x-omniroute-cache-saved"]) for t in warm)
+    assert saved == pytest.approx(
+        sum(t.read for t in warm) * (PRICE["input"] - PRICE["cached_input"]) / 1e6
+    )
+
+
+def test_the_cost_header_is_the_usage_rows_cost(pool: Stack, sim: Simulator) -> None:
+    turns = converse(pool, chat_turn, "rows")[:3]
+    for t in turns:
+        row = _row(pool, t.request_id)
+        assert row["costUsd"] == pytest.approx(
+            float(t.headers["x-omniroute-response-cost"]), abs=1e-10
+        )
+        assert row["tokens"]["cacheRead"] == t.read
+        assert row["tokens"]["cacheCreation"] == t.written
+        assert row["cacheSavedUsd"] == pytest.approx(
+            float(t.headers["x-omniroute-cache-saved"]), abs=1e-10
+        )
+
+
+def test_an_account_that_leaves_moves_the_prefix_once(
+    pool: Stack, sim: Simulator
+) -> None:
+    def cool_the_holder(number: int) -> None:
+        if number == 5:
+            # The account holding the conversation (the key of the last
+            # call) is rate limited for longer than the conversation takes.
+            holder = sim.calls()["recent"][-1]["key"]
+            sim.fault(key=holder, status=429, retry_after=120)
+
+    turns = converse(pool, chat_turn, "moving", between=cool_the_holder)
+    accounts = [t.decision["account"] for t in turns]
+    assert len(set(accounts[:4])) == 1 and accounts[4] != accounts[0]
+    assert len(set(accounts[4:])) == 1, accounts
+    rewrites = [i for i, t in enumerate(turns) if i and t.read == 0]
+    assert rewrites == [4], [(t.read, t.written) for t in turns]
+    assert all(t.read > 1500 for t in turns[5:])
