@@ -286,3 +286,160 @@ def test_an_account_that_leaves_moves_the_prefix_once(
     rewrites = [i for i, t in enumerate(turns) if i and t.read == 0]
     assert rewrites == [4], [(t.read, t.written) for t in turns]
     assert all(t.read > 1500 for t in turns[5:])
+
+
+def _messages_body(stream: bool) -> dict[str, Any]:
+    return {
+        "model": f"{PROVIDER}/{MODEL}",
+        "max_tokens": 64,
+        "stream": stream,
+        "messages": [{"role": "user", "content": "headers please"}],
+    }
+
+
+# Every client format's chat route, with its body and its auth header.
+FORMATS: dict[str, tuple[str, Callable[[bool], dict[str, Any]], str]] = {
+    "openai": (
+        "/v1/chat/completions",
+        lambda stream: {
+            "model": f"{PROVIDER}/{MODEL}",
+            "stream": stream,
+            "messages": [{"role": "user", "content": "headers please"}],
+        },
+        "authorization",
+    ),
+    "responses": (
+        "/v1/responses",
+        lambda stream: {
+            "model": f"{PROVIDER}/{MODEL}",
+            "stream": stream,
+            "input": "headers please",
+        },
+        "authorization",
+    ),
+    "anthropic": ("/v1/messages", _messages_body, "x-api-key"),
+    "ollama": (
+        "/api/chat",
+        lambda stream: {
+            "model": f"{PROVIDER}/{MODEL}",
+            "stream": stream,
+            "messages": [{"role": "user", "content": "headers please"}],
+        },
+        "authorization",
+    ),
+}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("client_format", sorted(FORMATS))
+def test_every_format_explains_its_answer(
+    pool: Stack, sim: Simulator, client_format: str, stream: bool
+) -> None:
+    path, body, auth = FORMATS[client_format]
+    value = pool.api_key if auth == "x-api-key" else f"Bearer {pool.api_key}"
+    with httpx.Client(base_url=pool.edge_url, timeout=30) as http:
+        response = http.post(path, json=body(stream), headers={auth: value})
+        assert response.status_code == 200, response.text
+    decision = response.headers["x-omniroute-decision"]
+    assert decision.startswith(f"strategy=direct; provider={PROVIDER}; account=")
+    assert "reason=" in decision and decision.endswith("attempts=1")
+    if stream:
+        # A stream's headers leave before its usage is known.
+        assert "x-omniroute-response-cost" not in response.headers
+        return
+    row = _row(pool, response.headers["x-request-id"])
+    cost = float(response.headers["x-omniroute-response-cost"])
+    assert cost > 0 and row["costUsd"] == pytest.approx(cost, abs=1e-10)
+    assert float(response.headers["x-omniroute-cache-saved"]) == 0.0
+
+
+def test_gemini_answers_explain_themselves(pool: Stack, sim: Simulator) -> None:
+    url = f"/v1beta/models/{PROVIDER}/{MODEL}:generateContent"
+    body = {"contents": [{"role": "user", "parts": [{"text": "headers please"}]}]}
+    with httpx.Client(base_url=pool.edge_url, timeout=30) as http:
+        response = http.post(url, json=body, headers={"x-goog-api-key": pool.api_key})
+    assert response.status_code == 200, response.text
+    assert "provider=pool" in response.headers["x-omniroute-decision"]
+    row = _row(pool, response.headers["x-request-id"])
+    assert row["costUsd"] == pytest.approx(
+        float(response.headers["x-omniroute-response-cost"]), abs=1e-10
+    )
+
+
+def test_cache_health_says_what_was_read_and_saved(pool: Stack, sim: Simulator) -> None:
+    turns = converse(pool, chat_turn, "health")
+    poll_until(lambda: _row(pool, turns[-1].request_id), timeout=10)
+    with admin_client(pool.edge_url, pool.admin_key) as admin:
+        by_account = admin.get(
+            "/api/usage/cache-health", params={"group_by": "account"}
+        ).json()
+        wrong = admin.get("/api/usage/cache-health", params={"hours": 0})
+    assert wrong.status_code == 400
+    account = turns[0].decision["account"]
+    (group,) = [g for g in by_account["groups"] if g["account"] == account]
+    assert group["provider"] == PROVIDER
+    assert group["cacheReadTokens"] >= sum(t.read for t in turns)
+    assert group["cacheWriteTokens"] >= sum(t.written for t in turns)
+    assert group["readWriteRatio"] > 2 and group["verdict"] == "healthy"
+    assert group["savedUsd"] > 0
+    assert by_account["totals"]["cacheReadTokens"] >= group["cacheReadTokens"]
+
+
+def test_a_cache_optimized_combo_keeps_the_warm_target(
+    pool: Stack, sim: Simulator
+) -> None:
+    with admin_client(pool.edge_url, pool.admin_key) as admin:
+        second = admin.post(
+            "/api/providers",
+            json={
+                "id": "pool2",
+                "kind": "anthropic",
+                "base_url": pool.simulator_url + "/v1",
+                "api_key": "sk-pool2-1",
+                "models": [MODEL],
+            },
+        )
+        assert second.status_code == 201, second.text
+        before = _version(pool)
+        combo = admin.post(
+            "/api/combos",
+            json={
+                "name": "warm-combo",
+                "strategy": "cache-optimized",
+                "members": [
+                    {"model": f"{PROVIDER}/{MODEL}"},
+                    {"model": f"pool2/{MODEL}"},
+                ],
+            },
+        )
+        assert combo.status_code == 201, combo.text
+    poll_until(lambda: _version(pool) > before, timeout=5)
+    system = _system("combo")
+    history: list[dict[str, Any]] = [{"role": "user", "content": "first"}]
+    # The second member serves the first turn (the first one is down), so
+    # its provider holds the prefix; when the first member is back, the
+    # combo still sends the conversation where its cache is warm.
+    sim.fault(key=KEYS[0], status=500, message="down")
+    sim.fault(key=KEYS[1], status=500, message="down")
+    sim.fault(key=KEYS[2], status=500, message="down")
+    with _openai(pool) as client:
+        first = client.chat.completions.with_raw_response.create(
+            model="warm-combo",
+            messages=[{"role": "system", "content": system}, *history],
+        )
+    assert "provider=pool2" in first.headers["x-omniroute-decision"]
+    sim.clear()
+    history += [
+        {"role": "assistant", "content": first.parse().choices[0].message.content},
+        {"role": "user", "content": "second"},
+    ]
+    with _openai(pool) as client:
+        again = client.chat.completions.with_raw_response.create(
+            model="warm-combo",
+            messages=[{"role": "system", "content": system}, *history],
+        )
+    decision = again.headers["x-omniroute-decision"]
+    assert decision.startswith("strategy=cache-optimized; provider=pool2"), decision
+    usage = again.parse().usage
+    assert usage is not None and usage.prompt_tokens_details is not None
+    assert (usage.prompt_tokens_details.cached_tokens or 0) > 1500
