@@ -53,7 +53,10 @@ Stream: OpenAI ``chat.completion.chunk`` objects. The first delta carries
 ``role``; a tool call's first delta carries ``index``, ``id``, ``type`` and
 ``function.name`` and later ones only ``index`` and argument text. The chunk
 with ``finish_reason`` comes once, then one last chunk with ``choices: []``
-and ``usage``.
+and ``usage``. The edge adds ``usage.cost`` (USD) to that chunk before a
+client's encoder sees it, so the stream's last usage event says what the
+request cost (OpenAI's usage keeps it as sent, as OpenRouter's does;
+Anthropic's ``message_delta`` and Responses' ``response.completed`` copy it).
 """
 
 from __future__ import annotations
@@ -160,6 +163,14 @@ def normalize_usage(usage: Any) -> Json | None:
     if as_int(usage.get("total_tokens")) > result["total_tokens"]:
         result["total_tokens"] = usage["total_tokens"]
     return result
+
+
+def copy_cost(usage: Json | None, into: Json) -> None:
+    """Copies a hub usage's ``cost`` (USD, set by the edge on a stream's last
+    usage) into a client format's usage object."""
+    cost = usage.get("cost") if isinstance(usage, dict) else None
+    if isinstance(cost, float | int) and not isinstance(cost, bool):
+        into["cost"] = cost
 
 
 def usage_part(usage: Json | None, *path: str) -> int:

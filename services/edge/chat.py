@@ -50,6 +50,7 @@ from services.edge.relay import relay
 from services.edge.request_policy import apply_policies
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
+from services.edge.stream_cost import PricedStream
 
 
 class ChatPipeline:
@@ -252,6 +253,8 @@ class ChatPipeline:
         encoder = exchange.codec.stream_encoder(
             hub, exchange.requested_model, exchange.request_id, exchange.passthrough
         )
+        if exchange.started is not None and not exchange.passthrough:
+            encoder = PricedStream(encoder, self._recorder.pricer(exchange.started))
         exchange.ttft_ms = (time.perf_counter() - exchange.received) * 1000
         metrics.TTFT.labels(exchange.endpoint, exchange.provider).observe(
             exchange.ttft_ms / 1000

@@ -204,6 +204,12 @@ class Recorder:
         answer = hub.get("max_tokens") or hub.get("max_completion_tokens") or 1024
         return (prompt * price.input + float(answer) * price.output) / 1_000_000
 
+    def pricer(
+        self, started: dispatch_pb2.Started
+    ) -> Callable[[common_pb2.Usage], float | None]:
+        """Prices usage of the target that ``started`` (a stream's last usage)."""
+        return lambda usage: self.prices.cost(started.provider_id, started.model, usage)
+
     def record(self, exchange: Exchange, status: int | None = None) -> None:
         """Metrics and the usage event of ``exchange``, once."""
         if exchange.recorded:

@@ -65,7 +65,7 @@ def usage_from_hub(usage: Json | None) -> Json:
     long_writes = hub.usage_part(
         usage, "prompt_tokens_details", "cache_creation_1h_tokens"
     )
-    return {
+    result: Json = {
         "input_tokens": max(hub.usage_part(usage, "prompt_tokens") - cached, 0),
         "output_tokens": hub.usage_part(usage, "completion_tokens"),
         "cache_creation_input_tokens": writes,
@@ -75,6 +75,8 @@ def usage_from_hub(usage: Json | None) -> Json:
             "ephemeral_1h_input_tokens": long_writes,
         },
     }
+    hub.copy_cost(usage, result)
+    return result
 
 
 def response_from_hub(hub_response: Json, *, model: str) -> Json:

@@ -27,7 +27,7 @@ def usage_from_hub(usage: Json | None) -> Json:
     """Hub usage as Responses usage."""
     prompt = hub.usage_part(usage, "prompt_tokens")
     completion = hub.usage_part(usage, "completion_tokens")
-    return {
+    result: Json = {
         "input_tokens": prompt,
         "input_tokens_details": {
             "cached_tokens": hub.usage_part(
@@ -45,6 +45,8 @@ def usage_from_hub(usage: Json | None) -> Json:
         },
         "total_tokens": prompt + completion,
     }
+    hub.copy_cost(usage, result)
+    return result
 
 
 def finish_to_hub(body: Json, has_calls: bool) -> str:

@@ -15,12 +15,12 @@ from omniroute.common.v1 import common_pb2
 from omniroute.wire import openai_chat
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.sse import SSEDecoder
+from omniroute.wire.usage_proto import usage_from_hub
 from services.executor.adapters.base import (
     UpstreamRequest,
     UpstreamResponse,
     auth_headers,
 )
-from services.executor.adapters.usage import usage_from_hub
 from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
 

@@ -21,12 +21,12 @@ from omniroute.wire.errors import error_from_body
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.registry import translator
 from omniroute.wire.sse import NDJSONDecoder, SSEDecoder, encode_sse
+from omniroute.wire.usage_proto import usage_from_hub
 from services.executor.adapters.base import (
     UpstreamRequest,
     UpstreamResponse,
     auth_headers,
 )
-from services.executor.adapters.usage import usage_from_hub
 from services.executor.classify import FailureKind, UpstreamFailure, classify_status
 from services.executor.config_view import AccountView, ProviderView
 

@@ -1,4 +1,5 @@
-"""Hub usage (OpenAI shaped) as the protobuf Usage the services exchange."""
+"""Hub usage (OpenAI shaped) as the protobuf Usage the services exchange:
+executors meter answers with it, the edge prices a stream's last usage."""
 
 from __future__ import annotations
 
