@@ -317,6 +317,13 @@ class Recorder:
             return
         metrics.TOKENS.labels("input", provider, model).inc(usage.prompt_tokens)
         metrics.TOKENS.labels("output", provider, model).inc(usage.completion_tokens)
+        if usage.cached_tokens or usage.cache_creation_tokens:
+            metrics.TOKENS.labels("cache_read", provider, model).inc(
+                usage.cached_tokens
+            )
+            metrics.TOKENS.labels("cache_write", provider, model).inc(
+                usage.cache_creation_tokens
+            )
         if not exchange.stream and exchange.upstream_ms:
             overhead = max(0.0, elapsed - exchange.upstream_ms / 1000)
             metrics.OVERHEAD.labels(exchange.endpoint).observe(overhead)

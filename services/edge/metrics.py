@@ -55,7 +55,9 @@ TTFT = Histogram(
 )
 TOKENS = Counter(
     "omniroute_edge_tokens",
-    "Tokens metered, by direction (input or output), provider and model.",
+    "Tokens metered, by direction (input, output, and the input read from or"
+    " written to the provider's prompt cache: cache_read, cache_write),"
+    " provider and model.",
     ["direction", "provider", "model"],
 )
 CACHE_LOOKUPS = Counter(

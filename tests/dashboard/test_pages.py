@@ -66,6 +66,7 @@ BROKEN_CALLS = [
     ("usage", r"/api/usage/history\?", "Could not load usage history"),
     ("usage", r"/api/usage/logs\?", "Could not load the request log"),
     ("usage", r"/api/telemetry/summary\?", "Could not load latency percentiles"),
+    ("usage", r"/api/usage/cache-health\?", "Could not load prompt-cache health"),
     ("health", r"/api/monitoring/health$", "Could not load service health"),
     ("health", r"/api/resilience$", "Could not load breakers and cooldowns"),
     ("settings", r"/api/settings$", "Could not load settings"),
@@ -342,6 +343,57 @@ def test_latency_percentiles_over_time_from_real_traffic(
         by_group = tab.locator(f"figure[data-chart='{key}']")
         expect(by_group.locator(".legend")).to_contain_text("demo")
         expect(by_group.locator("svg circle").first).to_be_attached()
+    assert errors.messages == []
+
+
+def test_prompt_cache_health_from_real_traffic(
+    page: tuple[Page, PageErrors], stack: Stack
+) -> None:
+    """A two-turn conversation from an OpenAI client reaches the demo
+    Anthropic provider (automatic breakpoints): the usage page shows the
+    account's cache reads and writes as the API counts them."""
+    tab, errors = page
+    system = " ".join(f"rule-{i}" for i in range(1500))
+    history = [{"role": "user", "content": "first"}]
+    with httpx.Client(
+        base_url=stack.edge_url,
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        timeout=30,
+    ) as client:
+        for turn in ("second", None):
+            answer = client.post(
+                "/v1/chat/completions",
+                json={
+                    "model": "demo-anthropic/claude-sonnet-4-6",
+                    "messages": [{"role": "system", "content": system}, *history],
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            reply = answer.json()["choices"][0]["message"]["content"]
+            if turn:
+                history += [
+                    {"role": "assistant", "content": reply},
+                    {"role": "user", "content": turn},
+                ]
+    account = answer.headers["x-omniroute-decision"].split("account=")[1].split(";")[0]
+
+    def health() -> dict[str, object] | None:
+        with admin_api(stack) as api:
+            groups = api.get(
+                "/api/usage/cache-health", params={"group_by": "account"}
+            ).json()["groups"]
+        found = [g for g in groups if g["account"] == account]
+        return found[0] if found and found[0]["cacheReadTokens"] else None
+
+    group = poll_until(health, timeout=15, interval=0.2)
+    assert group is not None
+    tab.goto("/dashboard#/usage")
+    region = tab.get_by_role("region", name="Provider prompt cache")
+    row = region.locator(f"tr[data-account='{account}']")
+    expect(row).to_contain_text(f"{group['cacheReadTokens']:,}")
+    expect(row).to_contain_text(f"{group['cacheWriteTokens']:,}")
+    labels = {"healthy": "Healthy", "rewriting": "Re-writing", "uncached": "Not cached"}
+    expect(row.locator(".badge")).to_have_text(labels[str(group["verdict"])])
     assert errors.messages == []
 
 

@@ -408,6 +408,15 @@ def test_cache_health_says_what_was_read_and_saved(pool: Stack, sim: Simulator) 
     assert group["readWriteRatio"] > 2 and group["verdict"] == "healthy"
     assert group["savedUsd"] > 0
     assert by_account["totals"]["cacheReadTokens"] >= group["cacheReadTokens"]
+    metrics = httpx.get(pool.edge_url + "/metrics").text
+    read = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("omniroute_edge_tokens_total{")
+        and 'direction="cache_read"' in line
+        and f'provider="{PROVIDER}"' in line
+    ]
+    assert read and float(read[0].rsplit(" ", 1)[1]) >= sum(t.read for t in turns)
 
 
 def test_a_cache_optimized_combo_keeps_the_warm_target(

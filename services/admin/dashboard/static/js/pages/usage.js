@@ -1,12 +1,14 @@
 // Usage: requests, tokens, cost and latency (average, p95, p99) over time by
 // provider, model or key (/api/usage/history), latency percentiles per provider
-// (/api/telemetry/summary), and the request log.
+// (/api/telemetry/summary), the providers' prompt-cache health
+// (/api/usage/cache-health), and the request log.
 
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { barChart, lineChart } from '../chart.js';
 import { count, ms, short, usd } from '../format.js';
 import { button, checkbox, field, load, pageHeading, panel, select, table } from '../ui.js';
+import { promptCache } from './prompt-cache.js';
 import { requestLog } from './usage-log.js';
 
 export const title = 'Usage';
@@ -142,6 +144,7 @@ export function render(main) {
   const keyNames = new Map();
   const charts = h('div');
   const latency = h('div');
+  const caching = h('div');
   const logSlot = h('div');
   let log = null;
 
@@ -182,6 +185,7 @@ export function render(main) {
       if (overTime) c.append(overTime);
       c.append(percentiles(summary));
     });
+    promptCache(caching, Math.ceil(state.range.span / HOUR));
   }
 
   function refreshAll() {
@@ -207,6 +211,7 @@ export function render(main) {
     h('div', { class: 'panel' }, controls),
     charts,
     panel('Latency percentiles (p50 / p95 / p99)', {}, latency),
+    panel('Provider prompt cache', {}, caching),
     panel('Request log', {}, logSlot),
   );
   refreshCharts();
