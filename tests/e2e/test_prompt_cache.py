@@ -219,6 +219,45 @@ def test_every_turn_after_the_first_reads_the_cache(
     assert {t.decision["strategy"] for t in turns} == {"direct"}
 
 
+def test_a_session_pin_and_the_prefix_pin_compose(pool: Stack, sim: Simulator) -> None:
+    """A new session starts on the prefix's account and is then held by its
+    own pin (checked first); a turn without the header still follows the
+    prefix to the same account."""
+    system = _system("session")
+    history: list[dict[str, Any]] = [{"role": "user", "content": "one"}]
+
+    def ask(session: str | None) -> Turn:
+        headers = {"X-Session-Id": session} if session else {}
+        with openai.OpenAI(
+            base_url=pool.edge_url + "/v1",
+            api_key=pool.api_key,
+            default_headers=headers,
+        ) as client:
+            raw = client.chat.completions.with_raw_response.create(
+                model=f"{PROVIDER}/{MODEL}",
+                messages=[{"role": "system", "content": system}, *history],
+            )
+        answer = raw.parse()
+        history.extend(
+            [
+                {"role": "assistant", "content": answer.choices[0].message.content},
+                {"role": "user", "content": f"turn {len(history)}"},
+            ]
+        )
+        assert answer.usage is not None and answer.usage.prompt_tokens_details
+        read = answer.usage.prompt_tokens_details.cached_tokens or 0
+        return Turn(raw.headers["x-request-id"], raw.headers, 0, read, 0, 0)
+
+    first = ask(None)
+    pinned = [ask("agent-session") for _ in range(3)]
+    assert [t.decision["reason"] for t in pinned] == ["prefix", "session", "session"]
+    assert {t.decision["account"] for t in pinned} == {first.decision["account"]}
+    after = ask(None)
+    assert after.decision["reason"] == "prefix"
+    assert after.decision["account"] == first.decision["account"]
+    assert all(t.read > 1500 for t in [*pinned, after])
+
+
 def test_without_automatic_breakpoints_nothing_is_read(
     pool: Stack, sim: Simulator
 ) -> None:
