@@ -228,8 +228,7 @@ class Recorder:
         self._metrics(exchange, provider, model, elapsed)
         if exchange.caller is None:
             return  # unauthenticated requests are not usage
-        cost = self._cost(exchange)
-        saved = self._cache_saved(exchange)
+        cost, saved = self._priced(exchange)
         exchange.cost_usd, exchange.cache_saved_usd = cost, saved
         if cost > 0 and started is not None:
             metrics.SPEND.labels(started.provider_id, model).inc(cost)
@@ -277,29 +276,19 @@ class Recorder:
             self.record(exchange)
             raise
 
-    def _cost(self, exchange: Exchange) -> float:
-        """What ``exchange`` cost in USD; -1 when it cannot be priced."""
+    def _priced(self, exchange: Exchange) -> tuple[float, float]:
+        """What ``exchange`` cost in USD (-1 when it cannot be priced) and
+        what the provider's prompt cache saved on it, from one price lookup."""
         if exchange.cache:
-            return 0.0  # answered from the cache: nothing was spent
-        started = exchange.started
-        if started is None or exchange.usage is None:
-            return -1.0
-        priced = self.prices.cost(
-            started.provider_id,
-            started.model,
-            exchange.usage,
-            exchange.units,
-            exchange.kind,
-        )
-        return -1.0 if priced is None else priced
-
-    def _cache_saved(self, exchange: Exchange) -> float:
-        """USD the provider's prompt cache saved on ``exchange``."""
+            return 0.0, 0.0  # answered from the cache: nothing was spent
         started, usage = exchange.started, exchange.usage
-        if exchange.cache or started is None or usage is None:
-            return 0.0
+        if started is None or usage is None:
+            return -1.0, 0.0
         price = self.prices.lookup(started.provider_id, started.model)
-        return 0.0 if price is None else price.cache_saved(usage)
+        if price is None:
+            return -1.0, 0.0
+        cost = price.cost(usage, exchange.units, exchange.kind)
+        return cost, price.cache_saved(usage)
 
     def _settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
         task = asyncio.create_task(self._admission.settle(ticket, cost, tokens))

@@ -61,7 +61,9 @@ class Guard:
 
     def affinity(self, dispatch: dispatch_pb2.Dispatch) -> Affinity:
         """The session and prefix pins of ``dispatch``."""
-        one_hour = any(
+        # Only a pinned prefix needs its lifetime: short requests (the hot
+        # path) skip scanning their bodies.
+        one_hour = bool(dispatch.prefix_key) and any(
             _ONE_HOUR in body for body in (dispatch.body, dispatch.client_body)
         )
         return Affinity(
