@@ -18,6 +18,7 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from omniroute.runtime import channel
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
 
@@ -150,21 +151,13 @@ class HealthMirror:
                 log.debug("resilience resync failed: %s", exc)
 
     async def _follow(self) -> None:
-        backoff = 0.1
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self._keys.resilience_channel)
-                    backoff = 0.1
-                    await self.resync()
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._apply(message["data"])
-            except (RedisError, OSError) as exc:
-                REDIS_ERRORS.labels("resilience_channel").inc()
-                log.warning("resilience channel lost: %s", exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+        await channel.follow(
+            self._redis,
+            self._keys.resilience_channel,
+            self._apply,
+            label="resilience_channel",
+            on_subscribed=self.resync,
+        )
 
     def _apply(self, data: bytes | str) -> None:
         text = data.decode() if isinstance(data, bytes) else data

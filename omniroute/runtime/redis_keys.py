@@ -68,6 +68,12 @@ class RedisKeys:
     def dispatch(self) -> str:
         return f"{self.prefix}dispatch"
 
+    # Pub/sub channel naming a request whose client went away (its request
+    # id): the executor running it stops its upstream call.
+    @property
+    def dispatch_cancel(self) -> str:
+        return f"{self.prefix}dispatch:cancel"
+
     # Stream of ReplyBatch messages for the requests of one edge, read by
     # that edge alone; TTL REPLIES_TTL_SECONDS, refreshed while it lives.
     def replies(self, edge_id: str) -> str:
@@ -207,10 +213,16 @@ class RedisKeys:
     def response_turn(self, key_id: str, response_id: str) -> str:
         return f"{self.prefix}responses:{key_id}:{response_id}"
 
-    # Micro-dollars a key spent (and reserved) in one budget period; TTL a
+    # Micro-dollars a key spent in one budget period (settled costs); TTL a
     # day past the period's end.
     def budget_spend(self, key_id: str, period_id: str) -> str:
         return f"{self.prefix}budget:{key_id}:{period_id}"
+
+    # What a key's requests in flight hold against its budget (hash: request
+    # id -> "micro-USD:expiry unix ms"); an entry outlives its request only
+    # until its expiry, so a crashed edge's holds lapse on their own.
+    def budget_holds(self, key_id: str) -> str:
+        return f"{self.prefix}budget-holds:{key_id}"
 
     # -- parsers: the inverse of the builders above, None for another key ------
     def executor_of(self, key: str) -> str | None:

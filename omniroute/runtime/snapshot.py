@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from omniroute.common.v1 import config_pb2
+from omniroute.runtime import channel
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
 
@@ -96,19 +97,11 @@ class SnapshotFollower:
                 log.warning("config refresh failed: %s", exc)
 
     async def _subscribe_loop(self) -> None:
-        backoff = 0.1
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self._keys.config_channel)
-                    backoff = 0.1
-                    # Catch up on anything published while we were away.
-                    self._wake.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._wake.set()
-            except (RedisError, OSError) as exc:
-                REDIS_ERRORS.labels("config_channel").inc()
-                log.warning("config subscription lost: %s", exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+        await channel.follow(
+            self._redis,
+            self._keys.config_channel,
+            lambda _: self._wake.set(),
+            label="config_channel",
+            # Catch up on anything published while we were away.
+            on_subscribed=self._wake.set,
+        )

@@ -3,12 +3,17 @@
 Limits are shared by every edge through Redis and checked in one atomic
 script per request, before anything is dispatched:
 
-* requests per minute and tokens per minute per key (fixed one-minute
-  windows); tokens are counted after the answer, from the real usage;
+* requests per minute per key (fixed one-minute windows);
+* tokens per minute per key: each request reserves its upper bound
+  (``spend_estimate.py``) in the window up front, corrected to the real
+  usage when the answer is in; a request is refused when the window holds
+  tokens and it would not fit (one request always fits an empty window);
 * a USD budget per key and period (daily, weekly, monthly, UTC calendar):
-  each request reserves its estimated cost up front, so concurrent
-  requests cannot all slip under the limit together, and the reservation
-  is corrected to the real cost when the answer is in.
+  each request holds its upper-bound cost while it runs, so concurrent
+  requests cannot all slip under the limit together; the hold is replaced
+  by the real cost when the answer is in, and lapses by itself at the
+  request's deadline if its edge dies first. Spent and held money are kept
+  apart, so a refusal says what was really spent.
 
 A Redis outage fails the request (503): a budget that cannot be checked is
 not silently waived.
@@ -29,11 +34,15 @@ from omniroute.errors import Forbidden, RateLimited, Unavailable
 from omniroute.netaddr import IPNetwork, in_networks, parse_networks
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.redis_keys import RedisKeys
+from services.edge.budget_refusal import budget_refusal
+from services.edge.spend_estimate import NOTHING, Estimate
 
-# KEYS: rpm counter, tpm counter, budget counter (any may be "")
-# ARGV: rpm limit, tpm limit, budget limit (micro-USD), reservation (micro-USD),
-#       window ttl, budget ttl
-# Returns {0, 0} when admitted, else {1 rpm | 2 tpm | 3 budget, current}.
+# KEYS: rpm counter, tpm counter, spend counter, holds hash ("-" when unused)
+# ARGV: 1 rpm limit, 2 tpm limit, 3 tokens to reserve, 4 budget limit (micro),
+#       5 micro-USD to hold, 6 window ttl, 7 (unused), 8 request id,
+#       9 now (unix ms), 10 hold expiry (unix ms)
+# Returns {0} when admitted, {1, used} rpm, {2, used} tpm,
+# {3, spent, held, holders} budget.
 _ADMIT = """
 if ARGV[1] ~= '0' then
   local used = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -41,31 +50,58 @@ if ARGV[1] ~= '0' then
 end
 if ARGV[2] ~= '0' then
   local tokens = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if tokens >= tonumber(ARGV[2]) then return {2, tokens} end
+  local limit = tonumber(ARGV[2])
+  if tokens >= limit or (tokens > 0 and tokens + tonumber(ARGV[3]) > limit) then
+    return {2, tokens}
+  end
 end
-if ARGV[3] ~= '0' then
+if ARGV[4] ~= '0' then
   local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
-  if spent + tonumber(ARGV[4]) > tonumber(ARGV[3]) then return {3, spent} end
-  redis.call('INCRBY', KEYS[3], ARGV[4])
-  redis.call('EXPIRE', KEYS[3], ARGV[6])
+  local held, holders = 0, 0
+  local now = tonumber(ARGV[9])
+  local holds = redis.call('HGETALL', KEYS[4])
+  for i = 1, #holds, 2 do
+    local amount, expiry = string.match(holds[i + 1], '(%d+):(%d+)')
+    if tonumber(expiry) < now then
+      redis.call('HDEL', KEYS[4], holds[i])
+    else
+      held, holders = held + tonumber(amount), holders + 1
+    end
+  end
+  if spent + held + tonumber(ARGV[5]) > tonumber(ARGV[4]) then
+    return {3, spent, held, holders}
+  end
+  redis.call('HSET', KEYS[4], ARGV[8], ARGV[5] .. ':' .. ARGV[10])
+  local lasts = redis.call('PTTL', KEYS[4])
+  if lasts < 0 or now + lasts < tonumber(ARGV[10]) then
+    redis.call('PEXPIREAT', KEYS[4], ARGV[10])
+  end
 end
 if ARGV[1] ~= '0' then
   redis.call('INCR', KEYS[1])
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  redis.call('EXPIRE', KEYS[1], ARGV[6])
 end
-return {0, 0}
+if ARGV[2] ~= '0' then
+  redis.call('INCRBY', KEYS[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[6])
+end
+return {0}
 """
+# A minute window's counters outlive it, so late corrections still land.
+_WINDOW_TTL_S = 120
 
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
-    """What one admitted request holds: its reservation, to settle later."""
+    """What one admitted request holds, to settle when its answer is in."""
 
     key_id: str
+    request_id: str = ""
     budget_key: str = ""
-    reserved_micro: int = 0
-    tpm_key: str = ""
+    holds_key: str = ""
     budget_ttl: int = 0
+    tpm_key: str = ""
+    tokens_reserved: int = 0
 
     @property
     def holds_anything(self) -> bool:
@@ -123,34 +159,50 @@ class Admission:
         return self._budgets.get(key_id)
 
     async def admit(
-        self, key_id: str, rpm: int, tpm: int, estimated_cost: float
+        self,
+        key_id: str,
+        rpm: int,
+        tpm: int,
+        request_id: str,
+        estimate: Estimate = NOTHING,
+        hold_s: float = 300.0,
+        spends: bool = True,
     ) -> Ticket:
-        """Admits one request or raises 429 saying which limit and until when."""
-        budget = self._budgets.get(key_id)
+        """Admits one request, holding ``estimate`` against the key's token
+        window and budget for up to ``hold_s``, or raises 429 saying which
+        limit and until when. A request that never ``spends`` (a token
+        count) is held to the rate limits only."""
+        budget = self._budgets.get(key_id) if spends else None
         if not rpm and not tpm and budget is None:
             return Ticket(key_id)
         now = time.time()
         minute = int(now // 60)
         rpm_key = self._keys.rate_window(key_id, "rpm", minute) if rpm else ""
         tpm_key = self._keys.rate_window(key_id, "tpm", minute) if tpm else ""
+        tokens = estimate.tokens if tpm else 0
         today = datetime.now(UTC)
-        budget_key, budget_ttl, ends = "", 0, today
-        reserve = 0
+        budget_key = holds_key = ""
+        budget_ttl, hold, ends = 0, 0, today
         if budget is not None:
             period_id, _, ends = current_period(budget.period, today)
             budget_key = self._keys.budget_spend(key_id, period_id)
+            holds_key = self._keys.budget_holds(key_id)
             budget_ttl = counter_ttl(ends, today)
-            reserve = max(1, int(estimated_cost * MICRO))
+            hold = max(1, int(estimate.usd * MICRO))
         try:
-            verdict, current = await self._admit(
-                keys=[rpm_key or "-", tpm_key or "-", budget_key or "-"],
+            verdict, *counts = await self._admit(
+                keys=[k or "-" for k in (rpm_key, tpm_key, budget_key, holds_key)],
                 args=[
                     rpm,
                     tpm,
+                    tokens,
                     int(budget.limit_usd * MICRO) if budget is not None else 0,
-                    reserve,
-                    120,
-                    budget_ttl,
+                    hold,
+                    _WINDOW_TTL_S,
+                    0,
+                    request_id,
+                    int(now * 1000),
+                    int((now + hold_s) * 1000),
                 ],
             )
         except (RedisError, OSError):
@@ -167,19 +219,20 @@ class Admission:
             )
         if verdict == 2:
             raise RateLimited(
-                f"rate limit: {tpm} tokens per minute for this key",
+                f"rate limit: {tpm} tokens per minute for this key; "
+                f"{int(counts[0])} are counted or held this minute and this "
+                f"request may use up to {tokens}",
                 retry_after=_to_next_minute(now),
             )
         if verdict == 3:
             assert budget is not None
-            raise RateLimited(
-                f"Budget limit exceeded: ${int(current) / MICRO:.4f} of "
-                f"${budget.limit_usd:.2f} spent this {_period_noun(budget.period)}; "
-                f"it resets {ends:%Y-%m-%d %H:%M} UTC",
-                code="budget_exceeded",
-                retry_after=int((ends - datetime.now(UTC)).total_seconds()) + 1,
+            spent, held, holders = (int(c) for c in counts)
+            raise budget_refusal(
+                budget, spent / MICRO, held / MICRO, holders, hold / MICRO, ends
             )
-        return Ticket(key_id, budget_key, reserve, tpm_key, budget_ttl)
+        return Ticket(
+            key_id, request_id, budget_key, holds_key, budget_ttl, tpm_key, tokens
+        )
 
     async def standing(self, key_id: str, rpm: int, tpm: int) -> Standing:
         """Where ``key_id`` stands against its limits now; counts nothing."""
@@ -220,17 +273,21 @@ class Admission:
         )
 
     async def settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
-        """Replaces the reservation with the real cost; counts real tokens."""
+        """Replaces the request's hold with its real cost and its reserved
+        tokens with the real count."""
         if not ticket.holds_anything:
             return
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
+            async with self._redis.pipeline(transaction=True) as pipe:
                 if ticket.budget_key:
+                    pipe.hdel(ticket.holds_key, ticket.request_id)
                     actual = int(max(cost, 0.0) * MICRO)
-                    pipe.incrby(ticket.budget_key, actual - ticket.reserved_micro)
-                if ticket.tpm_key and tokens:
-                    pipe.incrby(ticket.tpm_key, tokens)
-                    pipe.expire(ticket.tpm_key, 120)
+                    if actual:
+                        pipe.incrby(ticket.budget_key, actual)
+                        pipe.expire(ticket.budget_key, ticket.budget_ttl)
+                if ticket.tpm_key and tokens != ticket.tokens_reserved:
+                    pipe.incrby(ticket.tpm_key, tokens - ticket.tokens_reserved)
+                    pipe.expire(ticket.tpm_key, _WINDOW_TTL_S)
                 await pipe.execute()
         except (RedisError, OSError):
             REDIS_ERRORS.labels("admission_settle").inc()
@@ -238,7 +295,3 @@ class Admission:
 
 def _to_next_minute(now: float) -> int:
     return max(1, 60 - int(now % 60))
-
-
-def _period_noun(period: str) -> str:
-    return {"daily": "day", "weekly": "week"}.get(period, "month")

@@ -21,12 +21,11 @@ from omniroute.cache.v1 import cache_pb2
 from omniroute.common.v1 import config_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, GatewayError
-from omniroute.routing.plan import first_target
 from omniroute.routing.prefix import prefix_key
 from omniroute.wire import hub as hub_format
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.responses.response import response_id
-from services.edge import metrics
+from services.edge import metrics, spend_estimate
 from services.edge.auth import Caller
 from services.edge.body import parse_json_object, read_body
 from services.edge.cache_client import CacheClient
@@ -160,8 +159,11 @@ class ChatPipeline:
     ) -> Response:
         resolved = self._path.resolve(exchange, exchange.requested_model)
         route = resolved.route
-        first = first_target(resolved.table, route)
-        await self._path.admit(exchange, self._recorder.estimate(first, hub))
+        estimate = spend_estimate.chat(
+            self._recorder.prices, self._path.reachable(resolved), hub
+        )
+        exchange.prompt_estimate = estimate.prompt_tokens
+        await self._path.admit(exchange, estimate)
         assert exchange.caller is not None
         scope = exchange.caller.key_id
         hub_bytes = orjson.dumps(hub)

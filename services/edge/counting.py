@@ -44,6 +44,8 @@ class TokenCounting:
         raw = await read_body(request, self._max_body)
         hub = count_request_to_hub(parse_json_object(raw))
         resolved = self._path.resolve(exchange, str(hub["model"]))
+        # A count spends nothing, but it is a request: the key's rate counts it.
+        await self._path.admit(exchange, spends=False)
         tokens = await self._provider_count(exchange, resolved, raw, hub)
         source = "local" if tokens is None else "provider"
         if tokens is None:
@@ -55,6 +57,7 @@ class TokenCounting:
         exchange = open_exchange(request, GeminiCodec(model, stream=False))
         # An unknown model is a 404 before anything about the body, as at Gemini.
         self._path.resolve(exchange, model)
+        await self._path.admit(exchange, spends=False)
         raw = await read_body(request, self._max_body)
         hub = gemini_count_to_hub(parse_json_object(raw), model=model)
         return _json({"totalTokens": estimate_tokens(hub)}, "local")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.router.v1 import router_pb2
+from omniroute.routing.plan import expand
 from omniroute.routing.strategies import Strategy
 from omniroute.runtime import telemetry
 from services.edge.admission import Admission
@@ -25,6 +26,11 @@ from services.edge.exchange import Exchange
 from services.edge.planner import Planner
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
+from services.edge.spend_estimate import NOTHING, Estimate
+
+# A hold outlives its request's deadline by this much (the answer's
+# settlement may land just after it).
+_HOLD_MARGIN_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +68,29 @@ class DispatchPath:
         exchange.strategy = _strategy_name(route)
         return Resolved(table, route)
 
-    async def admit(self, exchange: Exchange, estimated_cost: float = 0.0) -> None:
-        """Counts the request against its key's rate limits and reserves its
-        estimated cost against the key's budget (429 when over either)."""
+    def reachable(self, resolved: Resolved) -> list[common_pb2.Target]:
+        """Every target a request to ``resolved`` could be served by (its
+        fallbacks too), in no particular order: what estimates price."""
+        return expand(resolved.table, resolved.route)
+
+    async def admit(
+        self, exchange: Exchange, estimate: Estimate = NOTHING, spends: bool = True
+    ) -> None:
+        """Counts the request against its key's rate limits and holds its
+        upper-bound ``estimate`` against the key's token window and budget
+        until it is settled (429 when over any); a request that never
+        ``spends`` is held to the rate limits only."""
         caller = exchange.caller
         assert caller is not None
         exchange.ticket = await self._admission.admit(
-            caller.key_id, caller.rpm_limit, caller.tpm_limit, estimated_cost
+            caller.key_id,
+            caller.rpm_limit,
+            caller.tpm_limit,
+            exchange.request_id,
+            estimate,
+            # Past its deadline no answer settles it: the hold lapses then.
+            hold_s=self._timeout_s + _HOLD_MARGIN_S,
+            spends=spends,
         )
 
     async def submit(

@@ -46,9 +46,16 @@ _KEEP_MS = 120_000
 class ReplyStream:
     """The replies of one request, in order, until Done or Failure."""
 
-    def __init__(self, deadline: float, close: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        deadline: float,
+        close: Callable[[], None],
+        abandon: Callable[[], None] = lambda: None,
+    ) -> None:
         self._deadline = deadline
         self.close = close  # stop routing replies here (the request is over)
+        # The client is gone: stop routing and stop the upstream call too.
+        self.abandon = abandon
         self._buffer: deque[dispatch_pb2.Reply] = deque()
         self._ready = asyncio.Event()
         self._error: Exception | None = None
@@ -92,6 +99,7 @@ class Dispatcher:
         self._waiting: dict[str, ReplyStream] = {}
         self._task: asyncio.Task[None] | None = None
         self._last_id = b"$"
+        self._cancelling: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._read(), name="reply-reader")
@@ -111,6 +119,7 @@ class Dispatcher:
         replies = ReplyStream(
             dispatch.deadline_unix_ms / 1000,
             lambda: self._forget(request_id),
+            lambda: self.cancel(request_id),
         )
         self._waiting[dispatch.request_id] = replies
         entry = dispatch_fields(dispatch.SerializeToString())
@@ -132,6 +141,21 @@ class Dispatcher:
                 retry_after=1,
             ) from None
         return replies
+
+    def cancel(self, request_id: str) -> None:
+        """Tells the executors that ``request_id``'s client is gone, so the
+        one running it stops its upstream call (and stops spending)."""
+        self._forget(request_id)
+        task = asyncio.create_task(self._announce_cancel(request_id))
+        self._cancelling.add(task)
+        task.add_done_callback(self._cancelling.discard)
+
+    async def _announce_cancel(self, request_id: str) -> None:
+        try:
+            await self._redis.publish(self._keys.dispatch_cancel, request_id)
+        except (RedisError, OSError):
+            # The call then runs to its end; its usage is still recorded.
+            REDIS_ERRORS.labels("dispatch_cancel").inc()
 
     def _forget(self, request_id: str) -> None:
         self._waiting.pop(request_id, None)

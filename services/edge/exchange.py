@@ -12,9 +12,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -81,6 +79,8 @@ class Exchange:
     # provider's prompt cache.
     cost_usd: float | None = None
     cache_saved_usd: float = 0.0
+    # The prompt's tokens as counted at admission (0 when not counted).
+    prompt_estimate: int = 0
 
     @property
     def provider(self) -> str:
@@ -191,18 +191,6 @@ class Recorder:
 
     def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
         self.prices = PriceBook(snapshot.prices)
-
-    def estimate(self, target: common_pb2.Target | None, hub: dict[str, Any]) -> float:
-        """A request's cost before it runs, to reserve against a budget:
-        its text at ~4 characters a token, and the answer at its cap."""
-        if target is None:
-            return 0.0
-        price = self.prices.lookup(target.provider_id, target.model)
-        if price is None:
-            return 0.0
-        prompt = len(orjson.dumps(hub.get("messages") or [])) / 4
-        answer = hub.get("max_tokens") or hub.get("max_completion_tokens") or 1024
-        return (prompt * price.input + float(answer) * price.output) / 1_000_000
 
     def pricer(
         self, started: dispatch_pb2.Started

@@ -21,12 +21,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
+from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest, PayloadTooLarge
 from omniroute.uploads import MANIFEST, Upload, pack
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.gemini import embeddings as gemini_embeddings
 from omniroute.wire.ollama import embed as ollama_embed
+from services.edge import spend_estimate
 from services.edge.body import parse_json_object, read_body
 from services.edge.codecs import OLLAMA, OPENAI_CHAT, ClientCodec, Codec
 from services.edge.dispatch_path import DispatchPath
@@ -34,6 +36,7 @@ from services.edge.exchange import Exchange, Recorder, collect_answer, open_exch
 from services.edge.image_edits import MAX_IMAGES as _MAX_EDIT_IMAGES
 from services.edge.image_edits import image_edit_request
 from services.edge.settings import EdgeSettings
+from services.edge.spend_estimate import Estimate
 
 ModelRewrite = Callable[[str], str] | None
 AnswerShape = Callable[[bytes], bytes]
@@ -254,7 +257,10 @@ class MediaPipeline:
                 media_type="application/json",
                 headers=exchange.headers(),
             )
-        await self._path.admit(exchange)
+        await self._path.admit(
+            exchange,
+            self._estimate(operation, self._path.reachable(resolved), body, payload),
+        )
         replies = await self._path.submit(
             exchange,
             resolved,
@@ -275,6 +281,21 @@ class MediaPipeline:
             media_type="application/json",
             headers=exchange.headers(),
         )
+
+    def _estimate(
+        self,
+        operation: str,
+        targets: list[common_pb2.Target],
+        body: dict[str, Any],
+        payload: bytes,
+    ) -> Estimate:
+        """The most ``operation`` can cost, held against the key's budget."""
+        prices = self._recorder.prices
+        if operation == "embeddings":
+            return spend_estimate.embeddings(prices, targets, body)
+        if operation == "transcription":
+            return spend_estimate.transcription(prices, targets, payload)
+        return spend_estimate.images(prices, targets, body)
 
 
 async def _multipart(

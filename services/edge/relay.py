@@ -22,6 +22,7 @@ from services.edge.codecs import StreamEncoder
 from services.edge.dispatcher import ReplyStream
 from services.edge.exchange import Exchange, failure_error
 from services.edge.progress import ProgressTicker
+from services.edge.relayed_usage import RelayedText
 
 Finish = Callable[[Exchange, bytes | None], None]
 
@@ -40,11 +41,13 @@ async def relay(
     and so does ``before_end``, awaited before the client sees the last frame
     (whatever it keeps is there when the client acts on the end)."""
     answer = HubAccumulator() if collect else None
+    relayed = RelayedText()
     try:
         if first:
-            yield _feed(encoder, first, ticker, answer)
+            yield _feed(encoder, first, ticker, answer, relayed)
         if exchange.usage is None:
-            async for frame in _follow(exchange, encoder, replies, ticker, answer):
+            frames = _follow(exchange, encoder, replies, ticker, answer, relayed)
+            async for frame in frames:
                 yield frame
         if exchange.status == 200:
             if ticker is not None:
@@ -56,6 +59,9 @@ async def relay(
         replies.close()
         if exchange.status == 200 and exchange.usage is None:
             exchange.status, exchange.error = 499, "client closed the stream"
+            # The provider bills what it generated: stop it, and bill that.
+            replies.abandon()
+            exchange.usage = relayed.usage(exchange.prompt_estimate)
         whole = None
         if answer is not None and exchange.status == 200:
             whole = orjson.dumps(answer.response())
@@ -67,7 +73,9 @@ def _feed(
     items: list[bytes],
     ticker: ProgressTicker | None,
     answer: HubAccumulator | None,
+    relayed: RelayedText,
 ) -> bytes:
+    relayed.feed(items)
     if ticker is not None:
         ticker.count(items)
     if answer is not None:
@@ -82,6 +90,7 @@ async def _follow(
     replies: ReplyStream,
     ticker: ProgressTicker | None,
     answer: HubAccumulator | None,
+    relayed: RelayedText,
 ) -> AsyncIterator[bytes]:
     iterator = replies.__aiter__()
     pending: asyncio.Future[dispatch_pb2.Reply] | None = None
@@ -98,7 +107,7 @@ async def _follow(
             pending = None
             kind = reply.WhichOneof("kind")
             if kind == "chunks":
-                yield _feed(encoder, list(reply.chunks.items), ticker, answer)
+                yield _feed(encoder, list(reply.chunks.items), ticker, answer, relayed)
             elif kind == "done":
                 exchange.finish(reply.done)
                 return

@@ -11,7 +11,7 @@ speaks Anthropic's ``/count_tokens`` only.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import orjson
@@ -34,12 +34,13 @@ def encoding() -> tiktoken.Encoding:
 
 def estimate_tokens(hub: dict[str, Any]) -> int:
     """A local estimate of a hub request's prompt tokens."""
-    tokens = encoding()
+    # Text that spells a special token ("<|endoftext|>") is counted as text.
+    count = partial(encoding().encode, disallowed_special=())
     total = 0
     for message in hub.get("messages") or ():
-        total += _PER_MESSAGE + len(tokens.encode(_text_of(message)))
+        total += _PER_MESSAGE + len(count(_text_of(message)))
     for tool in hub.get("tools") or ():
-        total += len(tokens.encode(orjson.dumps(tool.get("function", tool)).decode()))
+        total += len(count(orjson.dumps(tool.get("function", tool)).decode()))
     return total
 
 

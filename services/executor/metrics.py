@@ -55,3 +55,9 @@ RECLAIMED = Counter(
 
 def status_class(status: int | None) -> str:
     return f"{status // 100}xx" if status else "error"
+
+
+ABANDONED = Counter(
+    "omniroute_executor_abandoned_dispatches",
+    "Dispatches stopped mid-call because their client went away.",
+)

@@ -21,7 +21,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from omniroute.dispatch.v1 import dispatch_pb2
-from omniroute.runtime import telemetry
+from omniroute.runtime import channel, telemetry
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.outbox import Outbox
 from omniroute.runtime.redis_keys import (
@@ -70,6 +70,9 @@ class Worker:
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._outbox = Outbox(redis)
         self._tasks: set[asyncio.Task[None]] = set()
+        # The task serving each request id, and the ids whose client left.
+        self._serving: dict[str, asyncio.Task[None]] = {}
+        self._abandoned: set[str] = set()
         self.served = 0
         # monotonic time of the last heartbeat Redis accepted: /healthz uses it.
         self.last_heartbeat = 0.0
@@ -90,6 +93,15 @@ class Worker:
         drained = asyncio.Event()
         heartbeat = asyncio.create_task(self._heartbeat_loop(drained), name="heartbeat")
         reclaim = asyncio.create_task(self._reclaim_loop(stop), name="reclaim")
+        cancels = asyncio.create_task(
+            channel.follow(
+                self._redis,
+                self._keys.dispatch_cancel,
+                self._cancel,
+                label="dispatch_cancel",
+            ),
+            name="cancels",
+        )
         backoff = 0.1
         while not stop.is_set():
             try:
@@ -105,7 +117,8 @@ class Worker:
         await self._drain()
         drained.set()
         reclaim.cancel()
-        await asyncio.gather(heartbeat, reclaim, return_exceptions=True)
+        cancels.cancel()
+        await asyncio.gather(heartbeat, reclaim, cancels, return_exceptions=True)
 
     async def _consume(self, stop: asyncio.Event) -> None:
         while await self._slot_unless(stop):
@@ -175,6 +188,10 @@ class Worker:
             await self._group.ack(entry_id)
             return
         writer = ReplyWriter(self._outbox, dispatch.reply_to, dispatch.request_id)
+        request_id = dispatch.request_id
+        task = asyncio.current_task()
+        assert task is not None
+        self._serving[request_id] = task
         try:
             with telemetry.span(
                 "executor.dispatch",
@@ -184,6 +201,13 @@ class Worker:
             ):
                 await self._runner.run(dispatch, writer, ack)
             self.served += 1
+        except asyncio.CancelledError:
+            if request_id not in self._abandoned:
+                raise  # stopping: the entry stays pending for another executor
+            # Its client is gone: nobody reads an answer, so none is written.
+            metrics.ABANDONED.inc()
+            with contextlib.suppress(RedisError, OSError):
+                await self._group.ack(entry_id)
         except Exception:
             log.exception("dispatch failed", extra={"request_id": dispatch.request_id})
             if not writer.finished:
@@ -191,6 +215,17 @@ class Worker:
                     await writer.failure(
                         executor_error(mid_stream=writer.items_sent > 0), then=ack
                     )
+        finally:
+            self._serving.pop(request_id, None)
+            self._abandoned.discard(request_id)
+
+    def _cancel(self, data: bytes) -> None:
+        """Stops the request ``data`` names if this executor is serving it."""
+        request_id = data.decode(errors="replace")
+        task = self._serving.get(request_id)
+        if task is not None and not task.done():
+            self._abandoned.add(request_id)
+            task.cancel()
 
     async def _drain(self) -> None:
         if not self._tasks:

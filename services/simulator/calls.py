@@ -16,12 +16,17 @@ class CallLog:
     """Counts by credential, model and path, plus the last requests.
 
     ``fast_calls`` is the one counter the ``--fast`` path bumps; ``held`` is
-    the number of calls a ``hang`` fault is holding right now.
+    the number of calls a ``hang`` fault is holding right now; ``streaming``
+    the streams being written now and ``streams_abandoned`` those whose
+    client went away before the end (a gateway that cancels upstream work).
     """
 
     total: int = 0
     fast_calls: int = 0
     held: int = 0
+    # Streams being written right now, and those whose client left mid-way.
+    streaming: int = 0
+    streams_abandoned: int = 0
     by_key: Counter[str] = field(default_factory=Counter)
     by_model: Counter[str] = field(default_factory=Counter)
     by_path: Counter[str] = field(default_factory=Counter)
@@ -62,7 +67,7 @@ class CallLog:
         )
 
     def reset(self) -> None:
-        self.total = self.fast_calls = 0
+        self.total = self.fast_calls = self.streams_abandoned = 0
         self.by_key.clear()
         self.by_model.clear()
         self.by_path.clear()
@@ -73,6 +78,8 @@ class CallLog:
             "total": self.total + self.fast_calls,
             "fast": self.fast_calls,
             "held": self.held,
+            "streaming": self.streaming,
+            "streams_abandoned": self.streams_abandoned,
             "by_key": dict(self.by_key),
             "by_model": dict(self.by_model),
             "by_path": dict(self.by_path),

@@ -120,13 +120,33 @@ async def send_stream(
     if content_type == SSE:
         response.charset = "utf-8"
     await response.prepare(request)
+    calls = request.app[STATE].calls
+    calls.streaming += 1
+    try:
+        await _write_frames(request, response, frames, rule, delay_ms, error_frame)
+    except (asyncio.CancelledError, ConnectionError):
+        calls.streams_abandoned += 1
+        raise
+    finally:
+        calls.streaming -= 1
+    return response
+
+
+async def _write_frames(
+    request: web.Request,
+    response: web.StreamResponse,
+    frames: Sequence[bytes],
+    rule: FaultRule | None,
+    delay_ms: float,
+    error_frame: ErrorFrame,
+) -> None:
     for index, frame in enumerate(frames):
         if rule is not None:
             if rule.hang_after_chunks == index:
                 await hang(request)
             if rule.truncate_after_chunks == index:
                 _abort(request)
-                return response
+                return
             if rule.error_after_chunks == index:
                 status = rule.status or 500
                 message = rule.message or default_message(status)
@@ -138,7 +158,6 @@ async def send_stream(
             await asyncio.sleep(delay_ms / 1000)
         await response.write(frame)
     await response.write_eof()
-    return response
 
 
 def error_response(
