@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from omniroute import outbound_policy
 from omniroute.errors import BadRequest, GatewayError, NotFound, error_for_status
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
@@ -75,6 +76,7 @@ def create_app(
 ) -> FastAPI:
     """The admin app; ``request_shutdown`` stops the server (default: SIGTERM
     to this process, which uvicorn handles gracefully)."""
+    outbound_policy.configure(settings.allow_private_provider_urls)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omniroute import outbound_policy
 from omniroute.common.v1 import config_pb2
 from omniroute.netaddr import parse_network
 from omniroute.resilience.profiles import BreakerProfile, Resilience
@@ -148,6 +149,8 @@ class ProxyConfig(Group):
 
     @classmethod
     def sealed(cls, secret: bytes, url: str, enabled: bool) -> ProxyConfig:
+        if url:
+            outbound_policy.check(url, "url")
         sealed = base64.b64encode(seal(secret, url)).decode() if url else ""
         return cls(enabled=enabled and bool(url), sealed_url=sealed)
 

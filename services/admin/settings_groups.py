@@ -93,7 +93,10 @@ def _url_of(proxy: Any) -> str:
     password = quote(str(proxy.get("password") or ""), safe="")
     login = f"{user}:{password}@" if user or password else ""
     port = f":{proxy['port']}" if proxy.get("port") else ""
-    return f"{proxy.get('type') or 'http'}://{login}{proxy['host']}{port}"
+    host = str(proxy["host"])
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address, as a URL writes it
+    return f"{proxy.get('type') or 'http'}://{login}{host}{port}"
 
 
 class ProxyView(BaseModel):

@@ -39,3 +39,8 @@ class ExecutorSettings(ServiceSettings):
     transcription_timeout_s: float = Field(
         120.0, gt=0, validation_alias=env("TRANSCRIPTION_TIMEOUT_S")
     )
+    # Lifts the outbound policy (``omniroute/outbound_policy.py``): calls to
+    # link-local and cloud-metadata addresses are refused unless it is set.
+    allow_private_provider_urls: bool = Field(
+        False, validation_alias=env("ALLOW_PRIVATE_PROVIDER_URLS")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -214,24 +215,70 @@ async def test_validate_without_saving(admin: AdminHarness, simulator: str) -> N
     assert (await admin.client.get("/api/providers")).json()["providers"] == []
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://169.254.169.254/latest",
-        "http://metadata.google.internal/computeMetadata/v1",
-        "http://[fd00:ec2::254]/latest",
-        "http://[fe80::1]:8080/v1",
-    ],
-)
-async def test_metadata_addresses_refused(admin: AdminHarness, url: str) -> None:
+METADATA_URLS = [
+    "http://169.254.169.254/latest",
+    "http://metadata.google.internal/computeMetadata/v1",
+    "http://[fd00:ec2::254]/latest",
+    "http://[::ffff:169.254.169.254]/latest",
+    "http://[fe80::1]:8080/v1",
+]
+
+
+@pytest.mark.parametrize("url", METADATA_URLS)
+async def test_metadata_addresses_refused_by_the_probe(
+    admin: AdminHarness, url: str
+) -> None:
     response = await admin.client.post(
         "/api/providers/validate", json={"base_url": url}
     )
     assert response.status_code == 400, response.text
     assert error_of(response)["code"] == "forbidden_address"
-    await admin.client.post("/api/providers", json={"id": "meta", "base_url": url})
-    tested = await admin.client.post("/api/providers/meta/test")
-    assert tested.status_code == 400
+
+
+def _storing_routes(url: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every admin route that stores an outbound URL, with ``url`` in it."""
+    provider = {"id": "meta", "kind": "openai-compatible", "base_url": url}
+    return [
+        ("POST", "/api/providers", provider),
+        ("PUT", "/api/providers/kept", {**provider, "id": "kept"}),
+        ("POST", "/api/provider-nodes", {"prefix": "meta", "baseUrl": url}),
+        ("PUT", "/api/settings/proxy", {"url": url}),
+        ("PUT", "/api/settings", {"proxy": {"url": url}}),
+        (
+            "PUT",
+            "/api/settings/proxy",
+            {
+                "level": "global",
+                "proxy": {
+                    "type": "http",
+                    "host": urlsplit(url).hostname,
+                    "port": 80,
+                },
+            },
+        ),
+    ]
+
+
+@pytest.mark.parametrize("url", METADATA_URLS)
+async def test_metadata_addresses_are_refused_wherever_a_url_is_stored(
+    admin: AdminHarness, url: str
+) -> None:
+    kept = {
+        "id": "kept",
+        "kind": "openai-compatible",
+        "base_url": "http://127.0.0.1:9/v1",
+    }
+    assert (await admin.client.post("/api/providers", json=kept)).status_code == 201
+    for method, path, body in _storing_routes(url):
+        response = await admin.client.request(method, path, json=body)
+        assert response.status_code == 400, (path, body, response.text)
+        assert error_of(response)["code"] == "forbidden_address", path
+    providers = (await admin.client.get("/api/providers")).json()["providers"]
+    assert [(p["id"], p["base_url"]) for p in providers] == [
+        ("kept", "http://127.0.0.1:9/v1")
+    ]
+    proxy = (await admin.client.get("/api/settings/proxy")).json()
+    assert proxy["configured"] is False
 
 
 @pytest.mark.parametrize("admin_extra", [{"allow_private_provider_urls": True}])

@@ -20,7 +20,18 @@ from sqlalchemy import (
     false,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship,
+    validates,
+)
+
+from omniroute import outbound_policy
+
+# The in-process embedding provider's base URL: no network call at all.
+LOCAL_SCHEME = "local://"
 
 
 class Base(DeclarativeBase):
@@ -57,6 +68,14 @@ class Provider(Base):
         order_by="Account.priority",
         lazy="selectin",
     )
+
+    @validates("base_url")
+    def _outbound(self, _: str, value: str) -> str:
+        """Every way a provider is registered (the API, nodes, imports,
+        restores) stores its URL through here: the outbound policy holds."""
+        if value and not value.startswith(LOCAL_SCHEME):
+            outbound_policy.check(value, "base_url")
+        return value
 
 
 class Account(Base):

@@ -110,9 +110,7 @@ async def _provider_spec(
 
 
 async def _run(ctx: AdminContext, spec: ProviderSpec, model: str | None) -> ProbeResult:
-    await outbound.check_url(
-        spec.base_url, ctx.settings.allow_private_provider_urls, "base_url"
-    )
+    await outbound.check_url(spec.base_url, "base_url")
     async with outbound.client(ctx.settings.probe_timeout_s, await _proxy(ctx)) as http:
         return await probe(http, spec, model)
 
@@ -175,9 +173,7 @@ async def provider_models(ctx: Ctx, provider_id: str, _: Admin) -> ModelsOut:
     answers with an error is a 502.
     """
     spec, _account = await _provider_spec(ctx, provider_id, None)
-    await outbound.check_url(
-        spec.base_url, ctx.settings.allow_private_provider_urls, "base_url"
-    )
+    await outbound.check_url(spec.base_url, "base_url")
     try:
         async with outbound.client(
             ctx.settings.probe_timeout_s, await _proxy(ctx)

@@ -189,10 +189,9 @@ async def test_proxy(
     target = (body.url or (first.base_url if first else "")).strip()
     if not target:
         raise BadRequest("url: no target given and no provider configured", param="url")
-    allow = ctx.settings.allow_private_provider_urls
-    await outbound.check_url(target, allow, "url")
+    await outbound.check_url(target, "url")
     await outbound.check_url(
-        urlunsplit(urlsplit(proxy)._replace(scheme="http")), allow, "proxy"
+        urlunsplit(urlsplit(proxy)._replace(scheme="http")), "proxy"
     )
     started = time.perf_counter()
     try:
