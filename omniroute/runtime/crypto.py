@@ -48,3 +48,18 @@ def mask_secret(value: str) -> str:
     if len(value) <= 8:
         return "****"
     return f"{value[:4]}…{value[-4:]}"
+
+
+# The edge tells admin who its client is with these headers: admin believes
+# the address only when the signature (keyed with the shared secret) holds,
+# so nobody who reaches admin's port can claim an address of their choice.
+CLIENT_HEADER = "X-OmniRoute-Client"
+CLIENT_SIGNATURE_HEADER = "X-OmniRoute-Client-Signature"
+
+
+def sign_client(secret: bytes, address: str) -> str:
+    return hmac.new(secret, b"client:" + address.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_client(secret: bytes, address: str, signature: str) -> bool:
+    return hmac.compare_digest(sign_client(secret, address), signature)

@@ -224,7 +224,24 @@ class RedisKeys:
     def budget_holds(self, key_id: str) -> str:
         return f"{self.prefix}budget-holds:{key_id}"
 
+    # Dashboard login attempts of one identity ("addr:<ip>" or "account") in
+    # the lockout window, and its lock; both expire with the window.
+    def login_tries(self, identity: str) -> str:
+        return f"{self.prefix}login:tries:{identity}"
+
+    def login_lock(self, identity: str) -> str:
+        return f"{self.prefix}login:lock:{identity}"
+
+    @property
+    def login_pattern(self) -> str:
+        return f"{self.prefix}login:*"
+
     # -- parsers: the inverse of the builders above, None for another key ------
+    def login_locked_of(self, key: str) -> str | None:
+        """The identity of a ``login_lock`` key."""
+        head = f"{self.prefix}login:lock:"
+        return key[len(head) :] if key.startswith(head) else None
+
     def executor_of(self, key: str) -> str | None:
         """The executor id of an ``executor_heartbeat`` key."""
         rest = _after(key, f"{self.prefix}executor:")

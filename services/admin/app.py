@@ -87,11 +87,13 @@ def create_app(
         redis = create_redis(settings.redis_url, blocking=True, max_connections=64)
         publisher = SnapshotPublisher(sessions, redis, keys, settings.secret)
         consumer = UsageConsumer(redis, keys, sessions, settings.consumer_name)
-        guard = LoginGuard(settings.login_max_failures, settings.login_lockout_seconds)
+        guard = LoginGuard(
+            redis, keys, settings.login_max_failures, settings.login_lockout_seconds
+        )
 
         async def restart() -> None:
             await bootstrap(sessions, settings)
-            guard.reset()
+            await guard.reset()
 
         ctx = AdminContext(
             settings=settings,

@@ -11,6 +11,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from omniroute.netaddr import IPNetwork, client_address, parse_networks
+from omniroute.runtime.crypto import (
+    CLIENT_HEADER,
+    CLIENT_SIGNATURE_HEADER,
+    signed_client,
+)
 from omniroute.runtime.redis_keys import RedisKeys
 from services.admin.login_guard import LoginGuard
 from services.admin.settings import AdminSettings
@@ -33,7 +38,13 @@ class AdminContext:
     trusted_proxies: list[IPNetwork] = field(default_factory=list)
 
     def client_ip(self, request: Request) -> str:
+        """The peer; the edge's client when the edge signed it; or what a
+        configured proxy (``TRUSTED_PROXIES``) says it saw."""
         peer = request.client.host if request.client else ""
+        claimed = request.headers.get(CLIENT_HEADER, "")
+        signature = request.headers.get(CLIENT_SIGNATURE_HEADER, "")
+        if claimed and signed_client(self.settings.secret, claimed, signature):
+            return claimed
         return client_address(
             peer, request.headers.getlist("x-forwarded-for"), self.trusted_proxies
         )

@@ -61,11 +61,10 @@ class AdminSettings(ServiceSettings):
     allow_private_provider_urls: bool = Field(
         False, validation_alias=env("ALLOW_PRIVATE_PROVIDER_URLS")
     )
-    # Peers whose X-Forwarded-For is believed (the edge proxies /api/* from
-    # loopback); comma-separated addresses or CIDR ranges.
-    trusted_proxies: str = Field(
-        "127.0.0.1/32,::1/128", validation_alias=env("TRUSTED_PROXIES")
-    )
+    # Peers whose X-Forwarded-For is believed (a reverse proxy in front of
+    # admin's own port); comma-separated addresses or CIDR ranges. The edge
+    # needs no entry: it signs the client address it forwards.
+    trusted_proxies: str = Field("", validation_alias=env("TRUSTED_PROXIES"))
     # Force the Secure flag on the auth cookie (it is set anyway over https).
     auth_cookie_secure: bool = Field(False, validation_alias=env("AUTH_COOKIE_SECURE"))
     login_session_hours: int = Field(

@@ -1,4 +1,11 @@
-"""Forwards ``/api/*`` and ``/dashboard*`` to admin, so users see one origin."""
+"""Forwards ``/api/*`` and ``/dashboard*`` to admin, so users see one origin.
+
+Only those paths reach admin, exactly as written: a path with a ``.`` or
+``..`` segment (``/api/../metrics``, however it is encoded) or an empty one
+is a 404 here, never normalised into another of admin's paths. Admin's own
+address never leaves the edge: a redirect to it (``/api/keys/`` to
+``/api/keys``) is rewritten to a path on the edge.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,13 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from omniroute.errors import Unavailable
+from omniroute.errors import NotFound, Unavailable
 from omniroute.runtime import telemetry
+from omniroute.runtime.crypto import (
+    CLIENT_HEADER,
+    CLIENT_SIGNATURE_HEADER,
+    sign_client,
+)
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy recomputes.
 _DROPPED = frozenset(
@@ -27,13 +39,16 @@ _DROPPED = frozenset(
         "x-forwarded-for",
         "x-forwarded-proto",
         "x-forwarded-host",
+        CLIENT_HEADER.lower(),
+        CLIENT_SIGNATURE_HEADER.lower(),
     }
 )
 
 
 class AdminProxy:
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, secret: bytes) -> None:
         self._base = admin_url.rstrip("/")
+        self._secret = secret
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -48,7 +63,10 @@ class AdminProxy:
 
     async def forward(self, request: Request) -> Response:
         assert self._session is not None
-        url = self._base + request.url.path
+        path = request.url.path
+        if not _plain(path):
+            raise NotFound(f"no management path {path}", code="not_found")
+        url = self._base + path
         if request.url.query:
             url += "?" + request.url.query
         headers = {
@@ -57,6 +75,8 @@ class AdminProxy:
         client = request.client
         if client is not None:
             headers["X-Forwarded-For"] = client.host
+            headers[CLIENT_HEADER] = client.host
+            headers[CLIENT_SIGNATURE_HEADER] = sign_client(self._secret, client.host)
         headers["X-Forwarded-Proto"] = request.url.scheme
         # The edge's own span is the parent of admin's (when tracing is on).
         headers.update(telemetry.carrier())
@@ -73,7 +93,9 @@ class AdminProxy:
                 "the admin service is not reachable; is it running?", retry_after=2
             ) from None
         response_headers = [
-            (k, v) for k, v in upstream.headers.items() if k.lower() not in _DROPPED
+            (k, self._on_edge(v) if k.lower() == "location" else v)
+            for k, v in upstream.headers.items()
+            if k.lower() not in _DROPPED
         ]
         response = StreamingResponse(
             upstream.content.iter_any(),
@@ -84,3 +106,20 @@ class AdminProxy:
             *[(k.lower().encode(), v.encode()) for k, v in response_headers],
         ]
         return response
+
+    def _on_edge(self, location: str) -> str:
+        """A redirect to admin's own address, as a path on the edge."""
+        if location.startswith(self._base):
+            return location[len(self._base) :] or "/"
+        return location
+
+
+def _plain(path: str) -> bool:
+    """No dot segments, empty segments or backslashes: nothing a server
+    could resolve to a path other than the one written."""
+    segments = path.split("/")[1:]
+    return (
+        "\\" not in path
+        and not any(s in (".", "..") for s in segments)
+        and "" not in segments[:-1]
+    )

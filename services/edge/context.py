@@ -72,7 +72,7 @@ async def running_edge(settings: EdgeSettings) -> AsyncIterator[EdgeContext]:
             settings.cache_address, settings.cache_lookup_timeout_ms / 1000
         )
         usage = UsagePublisher(redis, keys)
-        proxy = AdminProxy(settings.admin_url)
+        proxy = AdminProxy(settings.admin_url, settings.secret)
         backlog = BacklogMonitor(redis, keys)
         dispatcher = Dispatcher(redis, keys)
         admission = Admission(redis, keys)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+
 import pytest
 
+from omniroute.runtime.crypto import (
+    CLIENT_HEADER,
+    CLIENT_SIGNATURE_HEADER,
+    sign_client,
+)
 from tests.admin.conftest import ADMIN_KEY, INITIAL_PASSWORD, AdminHarness, error_of
 
 
@@ -123,7 +131,9 @@ async def test_brute_force_guard(admin: AdminHarness) -> None:
         assert ok.status_code == 200
 
 
-async def test_forwarded_for_only_from_trusted_proxy(admin: AdminHarness) -> None:
+async def test_forwarded_for_from_an_untrusted_peer_is_not_believed(
+    admin: AdminHarness,
+) -> None:
     async with admin.anonymous() as attacker:
         for index in range(3):
             await attacker.post(
@@ -131,10 +141,66 @@ async def test_forwarded_for_only_from_trusted_proxy(admin: AdminHarness) -> Non
                 json={"password": "guess"},
                 headers={"X-Forwarded-For": f"203.0.113.{index}"},
             )
-    # The ASGI peer is 127.0.0.1, a trusted proxy: each forwarded address
-    # counts on its own, so none is locked yet.
+    # The ASGI peer (127.0.0.1) is no trusted proxy: rotating the header
+    # does not rotate the address the guesses are counted on.
+    locked = (await admin.client.get("/api/policies")).json()["lockedIdentifiers"]
+    assert [i["identifier"] for i in locked] == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize("admin_extra", [{"trusted_proxies": "127.0.0.1/32"}])
+async def test_forwarded_for_from_a_trusted_proxy_is_believed(
+    admin: AdminHarness,
+) -> None:
+    async with admin.anonymous() as attacker:
+        for index in range(3):
+            await attacker.post(
+                "/api/auth/login",
+                json={"password": "guess"},
+                headers={"X-Forwarded-For": f"203.0.113.{index}"},
+            )
     locked = (await admin.client.get("/api/policies")).json()["lockedIdentifiers"]
     assert locked == []
+
+
+async def test_the_edges_signed_client_address_is_believed(
+    admin: AdminHarness,
+) -> None:
+    secret = admin.settings.secret
+
+    def signed(address: str, signature: str | None = None) -> dict[str, str]:
+        return {
+            CLIENT_HEADER: address,
+            CLIENT_SIGNATURE_HEADER: signature or sign_client(secret, address),
+        }
+
+    async with admin.anonymous() as edge:
+        for _ in range(3):
+            await edge.post(
+                "/api/auth/login",
+                json={"password": "guess"},
+                headers=signed("198.51.100.7"),
+            )
+        # A forged signature is the peer's own attempt.
+        await edge.post(
+            "/api/auth/login",
+            json={"password": "guess"},
+            headers=signed("198.51.100.8", "0" * 64),
+        )
+    locked = (await admin.client.get("/api/policies")).json()["lockedIdentifiers"]
+    assert [i["identifier"] for i in locked] == ["198.51.100.7"]
+
+
+async def test_concurrent_guesses_lock_after_the_limit(admin: AdminHarness) -> None:
+    async with admin.anonymous() as attacker:
+        answers = await asyncio.gather(
+            *(
+                attacker.post("/api/auth/login", json={"password": f"guess {i}"})
+                for i in range(50)
+            )
+        )
+    statuses = Counter(a.status_code for a in answers)
+    # login_max_failures is 3 here: three guesses are checked, no more.
+    assert statuses[401] + statuses[429] == 50 and statuses[401] <= 3, statuses
 
 
 async def test_require_login_off_allows_anonymous(admin: AdminHarness) -> None:

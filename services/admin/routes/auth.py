@@ -3,7 +3,9 @@
 The password is stored as a scrypt hash in the settings table. On first run
 (no hash yet) ``INITIAL_PASSWORD`` is accepted and then stored hashed;
 ``mustChangePassword`` stays true until it is changed. Failed attempts are
-counted per client address and lock it out for a while (429 + Retry-After).
+counted before the password is checked, per client address and for the account
+(``login_guard.py``, shared through Redis), and lock it out for a while (429).
+The client address is the peer, or what the edge signs (``client_address``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,21 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
+from redis.exceptions import RedisError
 
-from omniroute.errors import BadRequest, Forbidden, RateLimited, Unauthorized
+from omniroute.errors import (
+    BadRequest,
+    Forbidden,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from services.admin import gateway_config as gc
 from services.admin import logins
 from services.admin.audit import change, record
 from services.admin.auth import COOKIE, Actor, Admin, Anyone, identify
 from services.admin.context import AdminContext, Ctx
+from services.admin.login_guard import ACCOUNT, Attempt
 from services.admin.passwords import hash_password, verify_password
 from services.admin.schemas import CamelModel
 
@@ -97,25 +107,37 @@ async def _check_password(
     return matches, matches
 
 
-def _guard(ctx: AdminContext, ip: str) -> None:
-    wait = ctx.login_guard.retry_after(ip)
-    if wait is not None:
-        raise RateLimited(
-            f"too many failed attempts from {ip}; try again in {wait} s",
-            code="login_locked",
-            retry_after=wait,
-        )
+async def _guard(ctx: AdminContext, actor: Actor, action: str) -> Attempt:
+    """Counts a password attempt before it is checked; 429 when locked."""
+    try:
+        attempt = await ctx.login_guard.attempt(actor.ip)
+    except (RedisError, OSError):
+        raise Unavailable(
+            "the login limiter is unreachable (Redis); try again shortly",
+            retry_after=2,
+        ) from None
+    if attempt.locked:
+        await record(ctx, actor, action, "dashboard", {"locked": attempt.locked})
+        raise _locked_out(attempt.locked, attempt.retry_after)
+    return attempt
 
 
-async def _failed(ctx: AdminContext, actor: Actor, action: str) -> None:
-    locked = ctx.login_guard.failed(actor.ip)
-    await record(ctx, actor, action, "dashboard", {"locked_for": locked or 0})
-    if locked:
-        raise RateLimited(
-            f"too many failed attempts from {actor.ip}; try again in {locked} s",
-            code="login_locked",
-            retry_after=locked,
-        )
+def _locked_out(who: str, wait: int) -> RateLimited:
+    whom = "on this account" if who == ACCOUNT else f"from {who}"
+    return RateLimited(
+        f"too many failed attempts {whom}; try again in {wait} s",
+        code="login_locked",
+        retry_after=wait,
+    )
+
+
+async def _failed(
+    ctx: AdminContext, actor: Actor, action: str, attempt: Attempt
+) -> None:
+    """Records a wrong password; 429 when it was the last try."""
+    await record(ctx, actor, action, "dashboard", {"last_try": attempt.last})
+    if attempt.last:
+        raise _locked_out(actor.ip, attempt.retry_after)
 
 
 @router.post("/api/auth/login")
@@ -124,7 +146,6 @@ async def login(
 ) -> AuthStatus:
     """Checks the password and sets the ``auth_token`` cookie (HttpOnly,
     SameSite=Lax, Secure over https)."""
-    _guard(ctx, actor.ip)
     async with ctx.sessions() as session:
         auth = await gc.load(session, gc.AuthConfig)
     if not _password_set(ctx, auth):
@@ -133,11 +154,12 @@ async def login(
             "set one with PUT /api/auth/password and an admin API key",
             code="needs_setup",
         )
+    attempt = await _guard(ctx, actor, "auth.login.locked")
     matches, first_run = await _check_password(ctx, auth, body.password)
     if not matches:
-        await _failed(ctx, actor, "auth.login.failed")
+        await _failed(ctx, actor, "auth.login.failed", attempt)
         raise Unauthorized("wrong password", code="invalid_password")
-    ctx.login_guard.succeeded(actor.ip)
+    await ctx.login_guard.succeeded(actor.ip)
     session_actor = Actor("session", "", actor.ip)
     async with change(
         ctx, session_actor, "auth.login", "dashboard", publish=False
@@ -213,7 +235,6 @@ async def change_password(
     ``current`` is required when a password exists, except with an admin API
     key (the recovery path when the password is lost).
     """
-    _guard(ctx, actor.ip)
     async with ctx.sessions() as session:
         auth = await gc.load(session, gc.AuthConfig)
     if _password_set(ctx, auth) and actor.kind != "api_key":
@@ -221,10 +242,12 @@ async def change_password(
             raise BadRequest(
                 "current: the current password is required", param="current"
             )
+        attempt = await _guard(ctx, actor, "auth.password.locked")
         matches, _ = await _check_password(ctx, auth, body.current)
         if not matches:
-            await _failed(ctx, actor, "auth.password.failed")
+            await _failed(ctx, actor, "auth.password.failed", attempt)
             raise Unauthorized("current: wrong password", code="invalid_password")
+        await ctx.login_guard.succeeded(actor.ip)
     if body.current is not None and body.new == body.current:
         raise BadRequest("new: must differ from the current password", param="new")
     initial = ctx.settings.initial_password

@@ -62,7 +62,7 @@ async def list_policies(ctx: Ctx, _: Admin) -> Policies:
         ]
     locked = [
         LockedIdentifier(identifier=ip, retry_after_seconds=seconds)
-        for ip, seconds in sorted(ctx.login_guard.locked().items())
+        for ip, seconds in sorted((await ctx.login_guard.locked()).items())
     ]
     return Policies(policies=policies, locked_identifiers=locked)
 
@@ -73,7 +73,7 @@ async def set_policy(ctx: Ctx, body: PolicyIn, actor: Admin) -> Policies:
     if body.action == "unlock":
         if not body.identifier:
             raise BadRequest("identifier: required to unlock", param="identifier")
-        if not ctx.login_guard.unlock(body.identifier):
+        if not await ctx.login_guard.unlock(body.identifier):
             raise NotFound(f"'{body.identifier}' is not locked", code="not_found")
         await record(ctx, actor, "policy.unlock", body.identifier)
         return await list_policies(ctx, actor)

@@ -1,0 +1,81 @@
+"""Issue 20's doors through the running stack: the edge's admin proxy
+forwards only the paths it is given and never shows admin's address, and
+the dashboard login locks after its limit however many guesses race."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+from collections import Counter
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from omniroute.stack import Stack
+from tests.conftest import start_stack
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "the-right-one-42"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(
+        tmp_path_factory.mktemp("guards"), env={"INITIAL_PASSWORD": PASSWORD}
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _raw(stack: Stack, path: str) -> http.client.HTTPResponse:
+    """A GET with ``path`` sent exactly as written (clients normalise dots)."""
+    edge = urlsplit(stack.edge_url)
+    connection = http.client.HTTPConnection(edge.hostname or "", edge.port, timeout=10)
+    connection.request(
+        "GET", path, headers={"Authorization": f"Bearer {stack.admin_key}"}
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/../metrics", "/api/%2e%2e/metrics", "/api/./keys", "/api//keys"]
+)
+def test_a_dotted_management_path_goes_nowhere(stack: Stack, path: str) -> None:
+    assert _raw(stack, path).status == 404
+
+
+def test_a_redirect_never_names_admins_address(stack: Stack) -> None:
+    response = _raw(stack, "/api/keys/")
+    location = response.getheader("location") or ""
+    assert response.status in (200, 307, 308), response.status
+    assert urlsplit(stack.admin_url).netloc not in location, location
+
+
+def test_fifty_racing_wrong_passwords_lock_after_five(stack: Stack) -> None:
+    async def race() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=stack.edge_url, timeout=30) as client:
+            return list(
+                await asyncio.gather(
+                    *(
+                        client.post("/api/auth/login", json={"password": f"no {i}"})
+                        for i in range(50)
+                    )
+                )
+            )
+
+    statuses = Counter(r.status_code for r in asyncio.run(race()))
+    assert statuses[401] <= 5 and statuses[401] + statuses[429] == 50, statuses
+    # Locked: even the right password waits (the owner's address is this one).
+    right = httpx.post(
+        stack.edge_url + "/api/auth/login", json={"password": PASSWORD}, timeout=30
+    )
+    assert right.status_code == 429
+    assert int(right.headers["retry-after"]) > 0
