@@ -33,7 +33,32 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
+    if _deeper_than(body, MAX_DEPTH):
+        raise BadRequest(
+            f"the request body nests deeper than {MAX_DEPTH} levels; no API "
+            "this gateway serves takes that"
+        )
     return body
+
+
+# Far beyond any real request (a JSON Schema of tool parameters nests a few
+# dozen levels) and below what the serialiser takes (orjson: 254).
+MAX_DEPTH = 128
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Does ``value`` nest more than ``limit`` containers deep? Iterative:
+    the check itself must not recurse."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = current.values() if isinstance(current, dict) else current
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

@@ -19,6 +19,7 @@ from opentelemetry import trace
 
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
+from omniroute.errors import GatewayError
 from omniroute.resilience.breaker import Admission
 from omniroute.runtime import telemetry
 from omniroute.wire.formats import WireFormat
@@ -184,6 +185,15 @@ class PlanRunner:
             timeout_s = self._guard.resilience.target_timeout_s
             failure = as_failure(
                 exc, timeout=f"'{provider.id}' did not answer within {timeout_s:g}s"
+            )
+            await self._guard.failed(provider, account, failure)
+            return failure
+        except GatewayError as err:
+            # The request cannot be put in this provider's format (an image
+            # URL for Ollama): no fault of the provider's; another target
+            # may take it, else the client hears why, with the status.
+            failure = UpstreamFailure(
+                FailureKind.PROVIDER_SCOPED, err.status, err.message
             )
             await self._guard.failed(provider, account, failure)
             return failure

@@ -79,3 +79,24 @@ def test_fifty_racing_wrong_passwords_lock_after_five(stack: Stack) -> None:
     )
     assert right.status_code == 429
     assert int(right.headers["retry-after"]) > 0
+
+
+def test_an_image_url_for_an_ollama_model_is_a_400(stack: Stack) -> None:
+    """Ollama takes inline images only and the gateway fetches nothing: the
+    executor says so in the client's format (it was a 500)."""
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    response = httpx.post(
+        stack.edge_url + "/v1/chat/completions",
+        json={
+            "model": "demo-ollama/llama3.2",
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "what?"}, image]}
+            ],
+        },
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        timeout=30,
+    )
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert "inline (base64 data URL) images" in error["message"]
+    assert error["type"] == "invalid_request_error"

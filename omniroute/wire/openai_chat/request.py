@@ -45,6 +45,8 @@ def request_to_hub(body: Json) -> Json:
         _message(message, f"messages.{i}") for i, message in enumerate(messages)
     ]
     hub_request["stream"] = bool(optional_bool(body.get("stream"), "stream"))
+    if body.get("stream_options") is not None:
+        expect_object(body["stream_options"], "stream_options")
     for key in ("temperature", "top_p", "presence_penalty", "frequency_penalty"):
         optional_number(body.get(key), key)
     for key in ("max_tokens", "max_completion_tokens", "n", "seed"):
@@ -200,8 +202,9 @@ def request_from_hub(hub_request: Json, *, model: str) -> Json:
     body["stream"] = bool(hub_request.get("stream"))
     if body["stream"]:
         # Usage arrives only when asked for; metering needs it on every stream.
+        asked = hub_request.get("stream_options")
         body["stream_options"] = {
-            **(hub_request.get("stream_options") or {}),
+            **(asked if isinstance(asked, dict) else {}),
             "include_usage": True,
         }
     else:
