@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
+from enum import IntEnum
 
 from redis.asyncio import Redis
 
@@ -39,6 +41,22 @@ PROVIDER_SCOPED = frozenset(
 # A request that asks for one-hour cache breakpoints (bodies are written
 # compactly by orjson).
 _ONE_HOUR = b'"1h"'
+
+
+class RestReason(IntEnum):
+    """Why an account is left alone; the lower, the sooner it is worth
+    telling the client to retry (a cooling account says when it is back)."""
+
+    COOLING = 0
+    FAILING = 1
+    INVALID = 2
+    DISABLED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Resting:
+    seconds: float
+    reason: RestReason
 
 
 class Guard:
@@ -92,46 +110,49 @@ class Guard:
 
     async def accounts(
         self, provider: ProviderView, affinity: Affinity | None = None
-    ) -> tuple[list[AccountView], float]:
-        """Usable accounts in the order to try them, and (when none is) the
-        seconds until one will be. An account the request's session or
-        prefix is pinned to goes first while it is usable; ``affinity``
+    ) -> tuple[list[AccountView], Resting]:
+        """Usable accounts in the order to try them, and (when none is) why
+        and the seconds until one will be. An account the request's session
+        or prefix is pinned to goes first while it is usable; ``affinity``
         learns why the first one is first."""
         usable: list[AccountView] = []
-        soonest = float("inf")
+        soonest, reason = float("inf"), RestReason.DISABLED
         for account in provider.accounts:
             rest = self._resting(provider.id, account)
-            if rest <= 0:
+            if rest.seconds <= 0:
                 usable.append(account)
             else:
-                soonest = min(soonest, rest)
+                soonest = min(soonest, rest.seconds)
+                reason = min(reason, rest.reason)
         if not usable:
-            return [], soonest
+            return [], Resting(soonest, reason)
         ordered = await self._order(provider, usable)
         if affinity is not None and len(ordered) > 1:
             pinned = await affinity.pinned(provider.id, {a.id for a in ordered})
             if pinned:
                 ordered.sort(key=lambda a: a.id != pinned)
-        return ordered, 0.0
+        return ordered, Resting(0.0, RestReason.DISABLED)
 
-    def _resting(self, provider_id: str, account: AccountView) -> float:
-        """Seconds this account must still be left alone (0: usable)."""
+    def _resting(self, provider_id: str, account: AccountView) -> Resting:
+        """How long this account must still be left alone (0: usable), and
+        why: its breaker is open (it kept failing), it is cooling down (the
+        provider said it is rate or quota limited), or its key was refused."""
         invalid = self._keys.invalid_account(
             provider_id, account.id, account.fingerprint
         )
         if invalid in self._mirror.invalid:
-            return float("inf")
-        rest = self._mirror.cooldown_remaining(
-            self._keys.cooldown(provider_id, account.id)
-        )
+            return Resting(float("inf"), RestReason.INVALID)
         state, reopen_ms = self._mirror.breaker(
             self._keys.account_breaker(provider_id, account.id)
         )
         if state == "open":
             # Past its reset timeout an open breaker may take one probe
             # (``admit_account`` decides which call it is).
-            rest = max(rest, reopen_ms / 1000 - time.time())
-        return rest
+            return Resting(reopen_ms / 1000 - time.time(), RestReason.FAILING)
+        cooling = self._mirror.cooldown_remaining(
+            self._keys.cooldown(provider_id, account.id)
+        )
+        return Resting(cooling, RestReason.COOLING)
 
     async def admit_account(self, provider_id: str, account: AccountView) -> bool:
         """May a call go to this account now? Closed breakers answer from the

@@ -38,7 +38,7 @@ from services.executor.failures import (
     final_failure,
     mid_stream_failure,
 )
-from services.executor.guard import ACCOUNT_SCOPED, Guard
+from services.executor.guard import ACCOUNT_SCOPED, Guard, Resting, RestReason
 from services.executor.media.calls import OPERATIONS, MediaCalls
 from services.executor.reply import ReplyWriter
 from services.executor.settings import ExecutorSettings
@@ -134,12 +134,7 @@ class PlanRunner:
         affinity = self._guard.affinity(attempt.dispatch)
         accounts, rest = await self._guard.accounts(provider, affinity)
         if not accounts:
-            raise UpstreamFailure(
-                FailureKind.RATE_LIMIT,
-                None,
-                f"every account of '{provider.id}' is cooling down or disabled",
-                retry_after_s=rest if rest != float("inf") else None,
-            )
+            raise _none_usable(provider.id, rest)
         failure: UpstreamFailure | None = None
         for position, account in enumerate(accounts):
             if not await self._guard.admit_account(provider.id, account):
@@ -215,6 +210,39 @@ class PlanRunner:
                 attempt.bodies.client or {},
             )
         await attempt.done(body=answer.body, usage=answer.usage, units=answer.units)
+
+
+def _none_usable(provider_id: str, rest: Resting) -> UpstreamFailure:
+    """Why no account of a provider may be called: a rate limit only when
+    the provider said so; failing accounts are an outage (503), refused keys
+    an auth failure, so clients and monitoring see what really happened."""
+    retry = rest.seconds if rest.seconds != float("inf") else None
+    if rest.reason is RestReason.COOLING:
+        return UpstreamFailure(
+            FailureKind.RATE_LIMIT,
+            None,
+            f"every account of '{provider_id}' is rate limited and cooling down",
+            retry_after_s=retry,
+        )
+    if rest.reason is RestReason.FAILING:
+        return UpstreamFailure(
+            FailureKind.BREAKER_OPEN,
+            None,
+            f"'{provider_id}' keeps failing (5xx or timeouts): every account's "
+            "circuit breaker is open",
+            retry_after_s=retry,
+        )
+    if rest.reason is RestReason.INVALID:
+        return UpstreamFailure(
+            FailureKind.AUTH,
+            None,
+            f"'{provider_id}' refused every account's credentials",
+        )
+    return UpstreamFailure(
+        FailureKind.MODEL_NOT_FOUND,
+        None,
+        f"'{provider_id}' has no enabled account",
+    )
 
 
 def _note_target_failed(

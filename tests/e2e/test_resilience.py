@@ -266,6 +266,36 @@ def test_an_accounts_own_breaker_half_opens_and_closes(
     )
 
 
+def test_an_outage_is_reported_as_an_outage_not_a_rate_limit(
+    stack: Stack, sim: Simulator
+) -> None:
+    """A provider that keeps answering 500 opens its breaker; the requests
+    it then refuses are 503s saying so, never 429 "rate limited"."""
+    _resilience(
+        stack,
+        provider_breaker={
+            "failure_threshold": 100,
+            "window_seconds": 60,
+            "reset_timeout_seconds": 30,
+        },
+        account_breaker={
+            "failure_threshold": 2,
+            "window_seconds": 60,
+            "reset_timeout_seconds": 30,
+        },
+    )
+    sim.fault(key="sk-lone", status=500, message="lone is down")
+    statuses = [_chat(stack, "lone/m1") for _ in range(5)]
+    assert [r.status_code for r in statuses[:2]] == [502, 502]
+    for refused in statuses[2:]:
+        assert refused.status_code == 503, refused.text
+        error = refused.json()["error"]
+        assert error["type"] != "rate_limit_error"
+        assert "circuit breaker is open" in error["message"]
+        assert int(refused.headers["retry-after"]) > 0
+    assert sim.calls()["by_key"]["sk-lone"] == 2
+
+
 def test_a_hanging_stream_moves_to_the_next_target(
     stack: Stack, sim: Simulator
 ) -> None:
