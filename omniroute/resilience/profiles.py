@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from omniroute.common.v1 import config_pb2
 
@@ -34,6 +35,19 @@ class Resilience:
     first_token_timeout_s: float = 60.0
     target_timeout_s: float = 300.0
     max_dispatch_backlog: int = 2000
+    # first_token_timeout_s for a provider id or a combo name.
+    first_byte_timeouts: Mapping[str, float] = field(default_factory=dict)
+    stall_timeout_s: float = 30.0
+
+    def first_byte_timeout(self, provider_id: str, combo: str = "") -> float:
+        """How long a target may send nothing before the next is tried: the
+        provider's own setting, else its combo's, else the default."""
+        timeouts = self.first_byte_timeouts
+        return (
+            timeouts.get(provider_id)
+            or timeouts.get(combo)
+            or (self.first_token_timeout_s)
+        )
 
     @classmethod
     def from_settings(cls, settings: config_pb2.ResilienceSettings) -> Resilience:
@@ -53,6 +67,8 @@ class Resilience:
             or default.target_timeout_s,
             max_dispatch_backlog=settings.max_dispatch_backlog
             or default.max_dispatch_backlog,
+            first_byte_timeouts=dict(settings.first_byte_timeouts),
+            stall_timeout_s=settings.stall_timeout_seconds or default.stall_timeout_s,
         )
 
     def to_settings(self) -> config_pb2.ResilienceSettings:
@@ -65,6 +81,8 @@ class Resilience:
             first_token_timeout_seconds=self.first_token_timeout_s,
             target_timeout_seconds=self.target_timeout_s,
             max_dispatch_backlog=self.max_dispatch_backlog,
+            first_byte_timeouts=dict(self.first_byte_timeouts),
+            stall_timeout_seconds=self.stall_timeout_s,
         )
 
     def rate_limit_cooldown(self, level: int) -> float:

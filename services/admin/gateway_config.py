@@ -9,9 +9,15 @@ the table is its defaults, so a fresh database needs no seeding.
 from __future__ import annotations
 
 import base64
-from typing import ClassVar, Literal, TypeVar
+from typing import Annotated, ClassVar, Literal, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -231,6 +237,12 @@ class ResilienceConfig(Group):
     )
     target_timeout_seconds: float = Field(_DEFAULT.target_timeout_s, gt=0, le=7200)
     max_dispatch_backlog: int = Field(_DEFAULT.max_dispatch_backlog, ge=1, le=10**7)
+    # first_token_timeout_seconds for one provider id or combo name.
+    first_byte_timeouts: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=128)],
+        Annotated[float, Field(gt=0, le=3600)],
+    ] = Field(default_factory=dict, max_length=1000)
+    stall_timeout_seconds: float = Field(_DEFAULT.stall_timeout_s, gt=0, le=3600)
 
     @field_validator("cooldown_max_seconds")
     @classmethod
@@ -250,6 +262,8 @@ class ResilienceConfig(Group):
             first_token_timeout_s=self.first_token_timeout_seconds,
             target_timeout_s=self.target_timeout_seconds,
             max_dispatch_backlog=self.max_dispatch_backlog,
+            first_byte_timeouts=dict(self.first_byte_timeouts),
+            stall_timeout_s=self.stall_timeout_seconds,
         )
 
 

@@ -44,12 +44,9 @@ class ChatCalls:
         self._session = session
         self._adapters = adapters
         self._guard = guard
+        self._connect_timeout_s = settings.connect_timeout_s
         self._unary_timeout = aiohttp.ClientTimeout(
             sock_connect=settings.connect_timeout_s
-        )
-        self._stream_timeout = aiohttp.ClientTimeout(
-            sock_connect=settings.connect_timeout_s,
-            sock_read=settings.stream_idle_timeout_s,
         )
 
     async def serve(self, attempt: Attempt, account: AccountView) -> None:
@@ -93,15 +90,33 @@ class ChatCalls:
             return hub
         return prompt_cache.with_breakpoints(hub)
 
+    def _first_byte_s(self, attempt: Attempt) -> float:
+        return self._guard.resilience.first_byte_timeout(
+            attempt.provider.id, attempt.dispatch.requested_model
+        )
+
     async def _unary(
         self, attempt: Attempt, adapter: Adapter, request: UpstreamRequest
     ) -> None:
-        async with (
-            asyncio.timeout(self._guard.resilience.target_timeout_s),
-            self._post(request, self._unary_timeout) as response,
-        ):
-            raw = await _read_capped(response, _MAX_RESPONSE_BYTES)
-            _raise_for_status(attempt, adapter, response, raw)
+        # A non-streaming answer comes at once when it is ready: a provider
+        # silent for the first-byte timeout is as stuck as a stream would be.
+        first_byte = self._first_byte_s(attempt)
+        silence = aiohttp.ClientTimeout(
+            sock_connect=self._connect_timeout_s, sock_read=first_byte
+        )
+        try:
+            async with (
+                asyncio.timeout(self._guard.resilience.target_timeout_s),
+                self._post(request, silence) as response,
+            ):
+                raw = await _read_capped(response, _MAX_RESPONSE_BYTES)
+                _raise_for_status(attempt, adapter, response, raw)
+        except aiohttp.ServerTimeoutError:
+            raise UpstreamFailure(
+                FailureKind.TIMEOUT,
+                None,
+                f"'{attempt.provider.id}' sent nothing within {first_byte:g}s",
+            ) from None
         parsed = adapter.parse_response(raw, request)
         metrics.UPSTREAM_LATENCY.labels(attempt.provider.id).observe(attempt.elapsed_s)
         await attempt.done(
@@ -112,16 +127,20 @@ class ChatCalls:
         self, attempt: Attempt, adapter: Adapter, request: UpstreamRequest
     ) -> None:
         reader = adapter.stream_reader(request)
-        first_token = self._guard.resilience.first_token_timeout_s
+        first_token = self._first_byte_s(attempt)
+        stall = self._guard.resilience.stall_timeout_s
+        between_chunks = aiohttp.ClientTimeout(
+            sock_connect=self._connect_timeout_s, sock_read=stall
+        )
         try:
             async with (
                 asyncio.timeout(first_token) as deadline,
-                self._post(request, self._stream_timeout) as response,
+                self._post(request, between_chunks) as response,
             ):
                 await self._relay(attempt, adapter, response, reader, deadline)
         except (TimeoutError, aiohttp.ClientError) as exc:
             stalled = (
-                "the provider's stream stalled"
+                f"the provider's stream stalled: nothing for {stall:g}s"
                 if attempt.writer.items_sent
                 else f"no first token from '{attempt.provider.id}' "
                 f"within {first_token:g}s"

@@ -27,10 +27,6 @@ class ExecutorSettings(ServiceSettings):
     connect_timeout_s: float = Field(
         10.0, gt=0, validation_alias=env("UPSTREAM_CONNECT_TIMEOUT_S")
     )
-    # Longest silence tolerated between two chunks of a running stream.
-    stream_idle_timeout_s: float = Field(
-        120.0, gt=0, validation_alias=env("STREAM_IDLE_TIMEOUT_S")
-    )
     # A dispatch held by an executor whose heartbeat expired, idle this long,
     # is taken over by another executor.
     reclaim_idle_ms: int = Field(3000, ge=100, validation_alias=env("RECLAIM_IDLE_MS"))

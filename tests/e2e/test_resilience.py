@@ -325,6 +325,48 @@ def test_a_hanging_stream_moves_to_the_next_target(
     assert time.monotonic() - started < 1.0 + 1.5
 
 
+def test_a_silent_non_streaming_target_moves_to_the_next_after_its_first_byte_timeout(
+    stack: Stack, sim: Simulator
+) -> None:
+    """The default stays long; the provider's own setting is what applies."""
+    _resilience(
+        stack, first_token_timeout_seconds=60.0, first_byte_timeouts={"hang": 1.0}
+    )
+    _combo(stack, "silent-first", "priority", ["hang/m1", "steady/m1"])
+    sim.fault(key="sk-hang", hang=True)
+    started = time.monotonic()
+    answer = _chat(stack, "silent-first", "anyone there")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-omniroute-provider"] == "steady"
+    assert time.monotonic() - started < 1.0 + 1.5
+    poll_until(lambda: sim.calls()["held"] == 0, timeout=5)
+
+
+def test_a_stream_that_stalls_ends_with_an_error_within_the_stall_limit(
+    stack: Stack, sim: Simulator
+) -> None:
+    _resilience(stack, stall_timeout_seconds=1.0)
+    sim.fault(key="sk-lone", hang_after_chunks=2)
+    started = time.monotonic()
+    with httpx.stream(
+        "POST",
+        stack.edge_url + "/v1/chat/completions",
+        json={
+            "model": "lone/m1",
+            "stream": True,
+            "messages": [{"role": "user", "content": "one two three four"}],
+        },
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        timeout=30,
+    ) as response:
+        assert response.status_code == 200
+        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0 + 2.0, elapsed
+    last = orjson.loads(lines[-1][len("data: ") :])
+    assert "stalled" in last["error"]["message"], last
+
+
 def test_a_refused_credential_moves_to_the_next_account_and_stays_out(
     stack: Stack, sim: Simulator
 ) -> None:

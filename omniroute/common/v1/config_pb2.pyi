@@ -274,7 +274,14 @@ class BreakerProfile(_message.Message):
     def __init__(self, failure_threshold: _Optional[int] = ..., window_seconds: _Optional[float] = ..., reset_timeout_seconds: _Optional[float] = ...) -> None: ...
 
 class ResilienceSettings(_message.Message):
-    __slots__ = ("provider_breaker", "account_breaker", "cooldown_base_seconds", "cooldown_max_seconds", "quota_cooldown_seconds", "first_token_timeout_seconds", "target_timeout_seconds", "max_dispatch_backlog")
+    __slots__ = ("provider_breaker", "account_breaker", "cooldown_base_seconds", "cooldown_max_seconds", "quota_cooldown_seconds", "first_token_timeout_seconds", "target_timeout_seconds", "max_dispatch_backlog", "first_byte_timeouts", "stall_timeout_seconds")
+    class FirstByteTimeoutsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     PROVIDER_BREAKER_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_BREAKER_FIELD_NUMBER: _ClassVar[int]
     COOLDOWN_BASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
@@ -283,6 +290,8 @@ class ResilienceSettings(_message.Message):
     FIRST_TOKEN_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TARGET_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MAX_DISPATCH_BACKLOG_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BYTE_TIMEOUTS_FIELD_NUMBER: _ClassVar[int]
+    STALL_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     provider_breaker: BreakerProfile
     account_breaker: BreakerProfile
     cooldown_base_seconds: float
@@ -291,4 +300,6 @@ class ResilienceSettings(_message.Message):
     first_token_timeout_seconds: float
     target_timeout_seconds: float
     max_dispatch_backlog: int
-    def __init__(self, provider_breaker: _Optional[_Union[BreakerProfile, _Mapping]] = ..., account_breaker: _Optional[_Union[BreakerProfile, _Mapping]] = ..., cooldown_base_seconds: _Optional[float] = ..., cooldown_max_seconds: _Optional[float] = ..., quota_cooldown_seconds: _Optional[float] = ..., first_token_timeout_seconds: _Optional[float] = ..., target_timeout_seconds: _Optional[float] = ..., max_dispatch_backlog: _Optional[int] = ...) -> None: ...
+    first_byte_timeouts: _containers.ScalarMap[str, float]
+    stall_timeout_seconds: float
+    def __init__(self, provider_breaker: _Optional[_Union[BreakerProfile, _Mapping]] = ..., account_breaker: _Optional[_Union[BreakerProfile, _Mapping]] = ..., cooldown_base_seconds: _Optional[float] = ..., cooldown_max_seconds: _Optional[float] = ..., quota_cooldown_seconds: _Optional[float] = ..., first_token_timeout_seconds: _Optional[float] = ..., target_timeout_seconds: _Optional[float] = ..., max_dispatch_backlog: _Optional[int] = ..., first_byte_timeouts: _Optional[_Mapping[str, float]] = ..., stall_timeout_seconds: _Optional[float] = ...) -> None: ...
