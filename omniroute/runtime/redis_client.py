@@ -10,7 +10,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 def create_redis(
-    url: str, *, blocking: bool = False, max_connections: int = 512
+    url: str,
+    *,
+    blocking: bool = False,
+    max_connections: int = 512,
+    client_name: str | None = None,
 ) -> Redis:
     """A client for ``url``.
 
@@ -18,6 +22,8 @@ def create_redis(
     timeout (the BLOCK argument bounds the wait) and a large pool, because
     every in-flight blocking read holds one connection. Plain clients time out
     reads after 5 s so a dead Redis fails requests fast instead of hanging them.
+    ``client_name`` names every connection (``CLIENT LIST`` shows who is
+    connected: executors tell a dead peer from a busy one that way).
     """
     client: Redis = Redis.from_url(
         url,
@@ -28,5 +34,6 @@ def create_redis(
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
         max_connections=max_connections,
+        client_name=client_name,
     )
     return client

@@ -25,7 +25,7 @@ from services.executor.guard import Guard
 from services.executor.runner import PlanRunner
 from services.executor.settings import ExecutorSettings
 from services.executor.upstream import upstream_session
-from services.executor.worker import Worker
+from services.executor.worker import Worker, connection_name
 
 log = logging.getLogger("omniroute.executor")
 
@@ -33,7 +33,10 @@ log = logging.getLogger("omniroute.executor")
 async def serve(settings: ExecutorSettings, stop: asyncio.Event) -> None:
     keys = RedisKeys(settings.key_prefix)
     redis = create_redis(
-        settings.redis_url, blocking=True, max_connections=settings.concurrency + 16
+        settings.redis_url,
+        blocking=True,
+        max_connections=settings.concurrency + 16,
+        client_name=connection_name(settings.executor_id),
     )
     config = ConfigView(settings.secret)
     mirror = HealthMirror(redis, keys)

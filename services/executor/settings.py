@@ -27,9 +27,9 @@ class ExecutorSettings(ServiceSettings):
     connect_timeout_s: float = Field(
         10.0, gt=0, validation_alias=env("UPSTREAM_CONNECT_TIMEOUT_S")
     )
-    # A dispatch held by an executor whose heartbeat expired, idle this long,
-    # is taken over by another executor.
-    reclaim_idle_ms: int = Field(3000, ge=100, validation_alias=env("RECLAIM_IDLE_MS"))
+    # A dispatch held by an executor that died (its Redis connections closed,
+    # or its heartbeat expired), idle this long, is taken over by another.
+    reclaim_idle_ms: int = Field(1000, ge=100, validation_alias=env("RECLAIM_IDLE_MS"))
     drain_timeout_s: float = Field(30.0, ge=0, validation_alias=env("DRAIN_TIMEOUT_S"))
     # An asynchronous transcription (AssemblyAI) gives up after this: 504.
     transcription_timeout_s: float = Field(

@@ -18,7 +18,7 @@ import orjson
 from opentelemetry import trace
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.runtime import channel, telemetry
@@ -48,6 +48,14 @@ log = logging.getLogger(__name__)
 _REPLIES_SCANNED = 20_000
 # An idle executor's read returns this often, so a stop is noticed within it.
 READ_BLOCK_MS = 1000
+# How often an executor looks for the entries of executors that died.
+_RECLAIM_SCAN_S = 0.5
+
+
+def connection_name(executor_id: str) -> str:
+    """The name an executor's Redis connections carry: while one is open,
+    the executor is alive; a killed process's connections close at once."""
+    return f"omniroute-executor:{executor_id}"
 
 
 class Worker:
@@ -250,11 +258,10 @@ class Worker:
             await self._redis.delete(key)
 
     async def _reclaim_loop(self, stop: asyncio.Event) -> None:
+        interval = min(self._settings.reclaim_idle_ms / 1000, _RECLAIM_SCAN_S)
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    stop.wait(), self._settings.reclaim_idle_ms / 1000
-                )
+                await asyncio.wait_for(stop.wait(), interval)
             if stop.is_set():
                 return
             try:
@@ -266,15 +273,29 @@ class Worker:
         idle_ms = self._settings.reclaim_idle_ms
         pending = await self._group.idle(idle_ms)
         owners = {p.consumer for p in pending if p.consumer != self._id}
+        if not owners:
+            return
+        connected = await self._connected()
         alive = {
             owner
             for owner in owners
-            if await self._redis.exists(self._keys.executor_heartbeat(owner))
+            if (connected is None or connection_name(owner) in connected)
+            and await self._redis.exists(self._keys.executor_heartbeat(owner))
         }
         orphans = [p.entry_id for p in pending if p.consumer in owners - alive]
         for entry_id, fields in await self._group.claim(orphans, idle_ms):
             metrics.RECLAIMED.inc()
             await self._take_over(entry_id, dispatch_of(fields))
+
+    async def _connected(self) -> set[str] | None:
+        """The names of the connections Redis holds now; None where
+        ``CLIENT LIST`` is not allowed (heartbeats alone decide then, and a
+        killed executor is noticed when its heartbeat expires)."""
+        try:
+            clients = await self._redis.client_list()
+        except ResponseError:
+            return None
+        return {str(client.get("name") or "") for client in clients}
 
     async def _take_over(self, entry_id: bytes, payload: bytes) -> None:
         """Runs an orphan that wrote no reply yet; fails one that did.
