@@ -7,6 +7,7 @@ secret, so a copied database or Redis dump reveals neither.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -63,3 +64,22 @@ def sign_client(secret: bytes, address: str) -> str:
 
 def signed_client(secret: bytes, address: str, signature: str) -> bool:
     return hmac.compare_digest(sign_client(secret, address), signature)
+
+
+# A provider's extra headers often carry credentials (``api-key``,
+# ``x-api-key``): their values are stored and published sealed, marked so.
+SEALED_PREFIX = "sealed:v1:"
+
+
+def seal_text(secret: bytes, value: str) -> str:
+    """``value`` sealed, as text that says it is (idempotent)."""
+    if value.startswith(SEALED_PREFIX):
+        return value
+    return SEALED_PREFIX + base64.b64encode(seal(secret, value)).decode()
+
+
+def unseal_text(secret: bytes, value: str) -> str:
+    """The clear value of ``seal_text``'s output (other text as it is)."""
+    if not value.startswith(SEALED_PREFIX):
+        return value
+    return unseal(secret, base64.b64decode(value[len(SEALED_PREFIX) :]))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.base_urls import normalize_base_url
 from omniroute.presets import preset_for
-from omniroute.runtime.crypto import hash_api_key, mask_secret, seal
+from omniroute.runtime.crypto import hash_api_key, mask_secret, seal, seal_text
 from services.admin.db.models import Account, ApiKey, Provider
 from services.admin.settings import AdminSettings
 
@@ -153,6 +153,17 @@ async def bootstrap(
             await _upsert_key(
                 session, settings.secret, key, f"env-admin-{index + 1}", ["admin"]
             )
+        await _seal_headers(session, settings.secret)
+
+
+async def _seal_headers(session: AsyncSession, secret: bytes) -> None:
+    """Seals provider header values stored in clear (by a version that did
+    not seal them, or in a restored backup of one); sealed ones stay."""
+    for provider in await session.scalars(select(Provider)):
+        headers = provider.headers or {}
+        sealed = {k: seal_text(secret, str(v)) for k, v in headers.items()}
+        if sealed != headers:
+            provider.headers = sealed
 
 
 def _split(value: str) -> list[str]:

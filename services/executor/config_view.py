@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidTag
 from omniroute.common.v1 import config_pb2
 from omniroute.presets import Preset, preset_for
 from omniroute.resilience.cooldown import fingerprint
-from omniroute.runtime.crypto import unseal
+from omniroute.runtime.crypto import unseal, unseal_text
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,24 @@ class ConfigView:
             id=provider.id,
             preset=preset,
             base_url=(provider.base_url or preset.base_url).rstrip("/"),
-            headers={**preset.headers, **provider.headers},
+            headers={**preset.headers, **self._headers(provider)},
             accounts=tuple(accounts),
         )
+
+    def _headers(self, provider: config_pb2.Provider) -> dict[str, str]:
+        """The provider's extra headers, unsealed (they are published sealed:
+        their values are often credentials)."""
+        try:
+            return {
+                k: unseal_text(self._secret, v) for k, v in provider.headers.items()
+            }
+        except (InvalidTag, ValueError):
+            log.error(
+                "cannot decrypt a provider's headers: OMNIROUTE_SECRET_KEY differs "
+                "from the one admin used",
+                extra={"provider": provider.id},
+            )
+            return {}
 
     def _unseal(self, provider_id: str, account: config_pb2.Account) -> str:
         try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from omniroute.runtime.crypto import unseal
+from omniroute.runtime.crypto import unseal, unseal_text
+from services.executor.config_view import ConfigView
 from tests.admin.conftest import AdminHarness, error_of
 
 
@@ -69,7 +72,8 @@ async def test_an_update_without_headers_keeps_the_stored_ones(
 
     async def stored() -> dict[str, str]:
         snapshot = await admin.snapshot()
-        return dict(next(p for p in snapshot.providers if p.id == "hdr").headers)
+        headers = next(p for p in snapshot.providers if p.id == "hdr").headers
+        return {k: unseal_text(admin.settings.secret, v) for k, v in headers.items()}
 
     renamed = {**body, "display_name": "Renamed"}
     assert (await admin.client.put("/api/providers/hdr", json=renamed)).is_success
@@ -77,6 +81,41 @@ async def test_an_update_without_headers_keeps_the_stored_ones(
     cleared = {**body, "headers": {}}
     assert (await admin.client.put("/api/providers/hdr", json=cleared)).is_success
     assert await stored() == {}
+
+
+async def test_header_values_are_never_stored_or_exported_in_clear(
+    admin: AdminHarness,
+) -> None:
+    """Custom headers often carry credentials: the database, the snapshot in
+    Redis and every export hold them sealed; the executor unseals them."""
+    secret_value = "azure-key-5f2a9c7e1b"
+    created = await admin.client.post(
+        "/api/providers",
+        json={
+            "id": "azure",
+            "base_url": "http://127.0.0.1:9/v1",
+            "api_key": "k",
+            "headers": {"api-key": secret_value},
+        },
+    )
+    assert created.status_code == 201, created.text
+    in_redis = await admin.redis.get(admin.keys.config_snapshot)
+    assert in_redis is not None and secret_value.encode() not in in_redis
+    for path in ("/api/db-backups/export", "/api/db-backups/exportAll"):
+        exported = await admin.client.get(path)
+        assert exported.status_code == 200, path
+        body = exported.content
+        if path.endswith("exportAll"):
+            with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+                body = b"".join(
+                    extracted.read()
+                    for member in tar.getmembers()
+                    if (extracted := tar.extractfile(member)) is not None
+                )
+        assert secret_value.encode() not in body, path
+    view = ConfigView(admin.settings.secret)
+    view.load(await admin.snapshot())
+    assert view.providers["azure"].headers["api-key"] == secret_value
 
 
 async def test_accounts(admin: AdminHarness) -> None:

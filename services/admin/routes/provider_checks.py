@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from omniroute.errors import BadRequest, UpstreamError
 from omniroute.presets import preset_for
-from omniroute.runtime.crypto import unseal
+from omniroute.runtime.crypto import unseal, unseal_text
 from omniroute.wire.formats import WireFormat
 from services.admin import gateway_config as gc
 from services.admin import outbound
@@ -77,13 +77,15 @@ async def _proxy(ctx: AdminContext) -> str:
     return proxy.active_url(ctx.settings.secret)
 
 
-def _spec(provider: Provider, credential: str) -> ProviderSpec:
+def _spec(provider: Provider, credential: str, secret: bytes) -> ProviderSpec:
     return ProviderSpec(
         kind=provider.kind,
         format=WireFormat(provider.format),
         base_url=provider.base_url,
         credential=credential,
-        headers={str(k): str(v) for k, v in provider.headers.items()},
+        headers={
+            str(k): unseal_text(secret, str(v)) for k, v in provider.headers.items()
+        },
     )
 
 
@@ -106,7 +108,9 @@ async def _provider_spec(
         credential = (
             unseal(ctx.settings.secret, account.sealed_credential) if account else ""
         )
-        return _spec(provider, credential), account.id if account else ""
+        return _spec(provider, credential, ctx.settings.secret), (
+            account.id if account else ""
+        )
 
 
 async def _run(ctx: AdminContext, spec: ProviderSpec, model: str | None) -> ProbeResult:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omniroute.base_urls import normalize_base_url
 from omniroute.errors import BadRequest, NotFound
 from omniroute.presets import PRESETS, preset_for
-from omniroute.runtime.crypto import mask_secret, seal
+from omniroute.runtime.crypto import mask_secret, seal, seal_text
 from services.admin.audit import change
 from services.admin.auth import Admin
 from services.admin.connections import (
@@ -308,7 +308,8 @@ def apply(provider: Provider, body: ProviderIn, secret: bytes) -> None:
     if "headers" in body.model_fields_set or provider.headers is None:
         # Stored headers are never shown, so an update that does not name
         # them (the dashboard's, a script's) must not wipe them.
-        provider.headers = dict(body.headers)
+        # Their values are often credentials: stored (and published) sealed.
+        provider.headers = {k: seal_text(secret, v) for k, v in body.headers.items()}
     provider.enabled = body.enabled
     if body.api_key is not None or not provider.accounts:
         credential = body.api_key.get_secret_value() if body.api_key else ""
