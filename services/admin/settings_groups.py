@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from omniroute.common.v1 import config_pb2
 from omniroute.errors import BadRequest
+from omniroute.runtime.crypto import SEALED_PREFIX
 from services.admin import gateway_config as gc
 from services.admin.schemas import SnakeModel
 
@@ -306,8 +307,8 @@ GROUPS: tuple[SettingsGroup[Any, Any, Any], ...] = (
         snapshot_field="resilience",
         proto=lambda value: value.resilience().to_settings(),
     ),
-    # The URL may carry a password: stored sealed, shown masked, and only the
-    # snapshot (which executors need) carries it in clear.
+    # The URL may carry a password: stored and published sealed, shown
+    # masked; executors unseal it.
     SettingsGroup(
         field="proxy",
         schema=gc.ProxyConfig,
@@ -321,7 +322,11 @@ GROUPS: tuple[SettingsGroup[Any, Any, Any], ...] = (
             "url": mask_url(proxy.url(secret)),
         },
         snapshot_field="settings.upstream_proxy",
-        proto=lambda proxy, secret: proxy.active_url(secret),
+        # Sealed in the snapshot too (it rests in Redis and its AOF): as
+        # stored, so the snapshot changes only when the proxy does.
+        proto=lambda proxy, secret: (
+            SEALED_PREFIX + proxy.sealed_url if proxy.active_url(secret) else ""
+        ),
         in_settings=True,
         routes=GroupRoutes(
             path="/proxy",

@@ -27,16 +27,20 @@ from aiohttp.resolver import DefaultResolver
 from omniroute import outbound_policy
 from omniroute.common.v1 import config_pb2
 from omniroute.netaddr import IPAddress
+from omniroute.runtime.crypto import unseal_text
 from services.executor.settings import ExecutorSettings
 
 
 class UpstreamSession:
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    def __init__(self, session: aiohttp.ClientSession, secret: bytes = b"") -> None:
         self._session = session
+        self._secret = secret
         self.proxy: str | None = None
 
     def configure(self, snapshot: config_pb2.ConfigSnapshot) -> None:
-        self.proxy = snapshot.settings.upstream_proxy or None
+        # Published sealed: the URL may carry the proxy's password.
+        sealed = snapshot.settings.upstream_proxy
+        self.proxy = unseal_text(self._secret, sealed) if sealed else None
 
     def post(
         self, url: str, **kwargs: Any
@@ -120,5 +124,6 @@ def upstream_session(settings: ExecutorSettings) -> UpstreamSession:
             auto_decompress=True,
             skip_auto_headers=("User-Agent",),
             headers={"User-Agent": "OmniRoute/0.1"},
-        )
+        ),
+        settings.secret,
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from omniroute.common.v1 import config_pb2
+from omniroute.runtime.crypto import unseal_text
 from tests.admin.conftest import AdminHarness, error_of
 
 
@@ -107,6 +109,9 @@ async def test_prompt_budget_cache(admin: AdminHarness) -> None:
 
 
 async def test_all_settings_and_proxy(admin: AdminHarness) -> None:
+    def proxy_of(snapshot: config_pb2.ConfigSnapshot) -> str:
+        return unseal_text(admin.settings.secret, snapshot.settings.upstream_proxy)
+
     saved, snapshot = await _changes_snapshot(
         admin,
         "PUT",
@@ -132,16 +137,16 @@ async def test_all_settings_and_proxy(admin: AdminHarness) -> None:
         "combos": {},
         "keys": {},
     }
-    assert snapshot.settings.upstream_proxy == "http://user:s3cret@127.0.0.1:3128"
+    # Published sealed (it rests in Redis); executors unseal it.
+    assert "s3cret" not in snapshot.settings.upstream_proxy
+    assert proxy_of(snapshot) == "http://user:s3cret@127.0.0.1:3128"
     assert "s3cret" not in (await admin.client.get("/api/settings")).text
     # Sending back the masked URL keeps the stored password.
     await admin.client.put(
         "/api/settings/proxy",
         json={"url": "http://user:****@127.0.0.1:3128", "enabled": True},
     )
-    assert (await admin.snapshot()).settings.upstream_proxy.endswith(
-        "s3cret@127.0.0.1:3128"
-    )
+    assert proxy_of(await admin.snapshot()).endswith("s3cret@127.0.0.1:3128")
     off = await admin.client.put(
         "/api/settings/proxy", json={"url": "", "enabled": False}
     )
@@ -164,9 +169,7 @@ async def test_all_settings_and_proxy(admin: AdminHarness) -> None:
         },
     )
     assert original.status_code == 200, original.text
-    assert (await admin.snapshot()).settings.upstream_proxy == (
-        "http://u:p%40ss@127.0.0.1:3129"
-    )
+    assert proxy_of(await admin.snapshot()) == "http://u:p%40ss@127.0.0.1:3129"
     per_provider = await admin.client.put(
         "/api/settings/proxy",
         json={"level": "provider", "id": "openai", "proxy": {"host": "127.0.0.1"}},
