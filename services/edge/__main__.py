@@ -7,6 +7,7 @@ import uvicorn
 from omniroute.runtime.logs import configure_logging
 from omniroute.runtime.telemetry import init_tracing
 from services.edge.app import create_server_app
+from services.edge.server_protocol import deadline_protocol
 from services.edge.settings import EdgeSettings
 
 
@@ -19,7 +20,8 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        # httptools, with deadlines for a request's headers and body.
+        http=deadline_protocol(settings.header_timeout_s, settings.body_timeout_s),
         lifespan="on",
         access_log=False,
         log_config=None,

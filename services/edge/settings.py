@@ -24,6 +24,12 @@ class EdgeSettings(ServiceSettings):
     max_audio_bytes: int = Field(
         25 * 1024 * 1024, ge=1024, validation_alias=env("MAX_AUDIO_BYTES")
     )
+    # A request's headers must be complete this long after its first byte,
+    # and its body may pause this long between reads (slowloris).
+    header_timeout_s: float = Field(
+        10.0, gt=0, validation_alias=env("HEADER_TIMEOUT_S")
+    )
+    body_timeout_s: float = Field(30.0, gt=0, validation_alias=env("BODY_TIMEOUT_S"))
     # How long a request may take end to end (the executor gets the same deadline).
     request_timeout_s: float = Field(
         600.0, gt=0, validation_alias=env("REQUEST_TIMEOUT_S")

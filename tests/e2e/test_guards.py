@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import socket
+import time
 from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -24,7 +26,8 @@ PASSWORD = "the-right-one-42"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(
-        tmp_path_factory.mktemp("guards"), env={"INITIAL_PASSWORD": PASSWORD}
+        tmp_path_factory.mktemp("guards"),
+        env={"INITIAL_PASSWORD": PASSWORD, "HEADER_TIMEOUT_S": "2"},
     )
     try:
         yield running
@@ -100,3 +103,41 @@ def test_an_image_url_for_an_ollama_model_is_a_400(stack: Stack) -> None:
     error = response.json()["error"]
     assert "inline (base64 data URL) images" in error["message"]
     assert error["type"] == "invalid_request_error"
+
+
+def test_slowloris_connections_are_closed_at_the_header_deadline(
+    stack: Stack,
+) -> None:
+    """Twenty clients each sending a header byte every half second: the
+    edge closes them all at its header deadline (2 s here), and still
+    answers everyone else."""
+    edge = urlsplit(stack.edge_url)
+    slow = []
+    for _ in range(20):
+        connection = socket.create_connection((edge.hostname, edge.port), timeout=10)
+        connection.sendall(b"GET /v1/models HTTP/1.1\r\nHost: edge\r\n")
+        slow.append(connection)
+    started = time.monotonic()
+    closed: set[int] = set()
+    try:
+        while len(closed) < len(slow) and time.monotonic() - started < 8:
+            for index, connection in enumerate(slow):
+                if index in closed:
+                    continue
+                try:
+                    connection.sendall(b"X")
+                    connection.settimeout(0.02)
+                    if connection.recv(1024) == b"":
+                        closed.add(index)
+                except TimeoutError:
+                    pass
+                except OSError:
+                    closed.add(index)
+            time.sleep(0.5)
+        elapsed = time.monotonic() - started
+        assert len(closed) == len(slow), (len(closed), elapsed)
+        assert elapsed < 2 + 2, elapsed
+        assert httpx.get(stack.edge_url + "/healthz", timeout=5).status_code == 200
+    finally:
+        for connection in slow:
+            connection.close()
