@@ -30,6 +30,7 @@ from services.edge.auth import Caller
 from services.edge.body import parse_json_object, read_body
 from services.edge.cache_client import CacheClient
 from services.edge.cache_policy import CachePolicy
+from services.edge.client_gone import answer_unless_gone
 from services.edge.codecs import Codec, LocalAnswer
 from services.edge.conversations import Conversations, Turn
 from services.edge.dispatch_path import DispatchPath
@@ -37,7 +38,6 @@ from services.edge.dispatcher import ReplyStream
 from services.edge.exchange import (
     Exchange,
     Recorder,
-    collect_answer,
     failure_error,
     open_exchange,
     session_id,
@@ -197,7 +197,7 @@ class ChatPipeline:
             return await self._stream(
                 request, exchange, hub, replies, cacheable, store, turn
             )
-        answer = await collect_answer(exchange, replies)
+        answer = await answer_unless_gone(request, exchange, replies)
         store(exchange, answer)
         self._recorder.record(exchange, 200)
         if turn is not None and not exchange.passthrough:

@@ -30,9 +30,10 @@ from omniroute.wire.gemini import embeddings as gemini_embeddings
 from omniroute.wire.ollama import embed as ollama_embed
 from services.edge import spend_estimate
 from services.edge.body import parse_json_object, read_body
+from services.edge.client_gone import answer_unless_gone
 from services.edge.codecs import OLLAMA, OPENAI_CHAT, ClientCodec, Codec
 from services.edge.dispatch_path import DispatchPath
-from services.edge.exchange import Exchange, Recorder, collect_answer, open_exchange
+from services.edge.exchange import Exchange, Recorder, open_exchange
 from services.edge.image_edits import MAX_IMAGES as _MAX_EDIT_IMAGES
 from services.edge.image_edits import image_edit_request
 from services.edge.settings import EdgeSettings
@@ -274,7 +275,7 @@ class MediaPipeline:
                 payload_name=payload_name,
             ),
         )
-        answer = await collect_answer(exchange, replies)
+        answer = await answer_unless_gone(request, exchange, replies)
         self._recorder.record(exchange, 200)
         return Response(
             answer if shape is None else shape(answer),

@@ -5,6 +5,7 @@ media cannot escape a budget under concurrency."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -170,3 +171,28 @@ def _budget_applies(stack: Stack, key: str) -> bool:
         timeout=10,
     )
     return response.status_code == 200 and bool(response.json()["limits"]["budget"])
+
+
+def test_a_non_streaming_client_that_hangs_up_stops_its_upstream_call(
+    stack: Stack, sim: Simulator
+) -> None:
+    _, key = _new_key(stack)
+    sim.fault(model="gpt-4o-mini", hang=True)
+
+    def ask() -> None:
+        with pytest.raises(httpx.TimeoutException):
+            httpx.post(
+                stack.edge_url + "/v1/chat/completions",
+                json={"model": MODEL, "messages": [{"role": "user", "content": "?"}]},
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=1.5,
+            )
+
+    client = threading.Thread(target=ask)
+    client.start()
+    # The provider is holding the call while the client waits.
+    poll_until(lambda: sim.calls()["held"] == 1, timeout=5, interval=0.02)
+    client.join()
+    left = time.monotonic()
+    poll_until(lambda: sim.calls()["held"] == 0, timeout=5, interval=0.02)
+    assert time.monotonic() - left < 1.0
