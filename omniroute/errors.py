@@ -59,6 +59,12 @@ class NotFound(GatewayError):
     code = "model_not_found"
 
 
+class MethodNotAllowed(GatewayError):
+    status = 405
+    type = "invalid_request_error"
+    code = "method_not_allowed"
+
+
 class Conflict(GatewayError):
     status = 409
     type = "invalid_request_error"
@@ -118,6 +124,7 @@ _BY_STATUS: dict[int, type[GatewayError]] = {
         Unauthorized,
         Forbidden,
         NotFound,
+        MethodNotAllowed,
         Conflict,
         PayloadTooLarge,
         UnsupportedMediaType,

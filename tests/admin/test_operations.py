@@ -131,6 +131,9 @@ async def test_health_and_unknown_paths(admin: AdminHarness) -> None:
     assert missing.status_code == 404 and error_of(missing)["code"] == "not_found"
     wrong_method = await admin.client.patch("/api/keys")
     assert wrong_method.status_code == 405
+    # The caller's mistake, in the gateway's shape: not a server error.
+    assert error_of(wrong_method)["type"] == "invalid_request_error"
+    assert error_of(wrong_method)["code"] == "method_not_allowed"
     bad_json = await admin.client.post(
         "/api/keys", content=b"{not json", headers={"content-type": "application/json"}
     )
