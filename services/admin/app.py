@@ -20,7 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute import outbound_policy
-from omniroute.errors import BadRequest, GatewayError, NotFound, error_for_status
+from omniroute.errors import (
+    BadRequest,
+    GatewayError,
+    MethodNotAllowed,
+    NotFound,
+    error_for_status,
+)
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire.errors import openai_error_body
@@ -225,11 +231,7 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
         )
     if exc.status_code == 405:
         return _render(
-            GatewayError(
-                f"{request.method} is not allowed on {request.url.path}",
-                code="method_not_allowed",
-                status=405,
-            )
+            MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
         )
     return _render(error_for_status(exc.status_code, str(exc.detail)))
 
