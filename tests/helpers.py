@@ -98,6 +98,22 @@ def admin_client(base_url: str, admin_key: str) -> httpx.Client:
     )
 
 
+def usage_row(
+    base_url: str, admin_key: str, request_id: str, timeout: float = 10
+) -> dict[str, Any]:
+    """A request's call-log row, once the usage pipeline has stored it."""
+    with admin_client(base_url, admin_key) as admin:
+
+        def fetch() -> dict[str, Any] | None:
+            response = admin.get(f"/api/usage/call-logs/{request_id}")
+            found: dict[str, Any] = response.json()
+            return found if response.status_code == 200 else None
+
+        row = poll_until(fetch, timeout=timeout)
+    assert row is not None, f"no usage row for {request_id}"
+    return row
+
+
 async def poll_until_async(
     check: Callable[[], T | Awaitable[T]], within: float = 5.0, interval: float = 0.02
 ) -> T:

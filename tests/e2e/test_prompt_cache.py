@@ -22,7 +22,7 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import Simulator, admin_client, poll_until
+from tests.helpers import Simulator, admin_client, poll_until, usage_row
 
 pytestmark = pytest.mark.e2e
 
@@ -179,15 +179,7 @@ def responses_turn(stack: Stack, system: str, history: list[dict[str, Any]]) -> 
 
 
 def _row(stack: Stack, request_id: str) -> dict[str, Any]:
-    with admin_client(stack.edge_url, stack.admin_key) as admin:
-
-        def fetch() -> dict[str, Any] | None:
-            response = admin.get(f"/api/usage/call-logs/{request_id}")
-            return response.json() if response.status_code == 200 else None
-
-        row = poll_until(fetch, timeout=10)
-        assert row is not None
-        return row
+    return usage_row(stack.edge_url, stack.admin_key, request_id)
 
 
 def converse(

@@ -17,7 +17,7 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import Simulator, admin_client, poll_until
+from tests.helpers import Simulator, admin_client, poll_until, usage_row
 
 pytestmark = pytest.mark.e2e
 
@@ -49,15 +49,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.stop()
 
 
-@pytest.fixture
-def sim(stack: Stack) -> Iterator[Simulator]:
-    simulator = Simulator(stack.simulator_url)
-    simulator.clear()
-    yield simulator
-    simulator.clear()
-    simulator.http.close()
-
-
 def _new_key(stack: Stack, budget: float = 0.0) -> tuple[str, str]:
     with admin_client(stack.edge_url, stack.admin_key) as admin:
         created = admin.post("/api/keys", json={"name": "spend"})
@@ -73,15 +64,7 @@ def _new_key(stack: Stack, budget: float = 0.0) -> tuple[str, str]:
 
 
 def _row(stack: Stack, request_id: str) -> dict[str, Any]:
-    with admin_client(stack.edge_url, stack.admin_key) as admin:
-
-        def fetch() -> dict[str, Any] | None:
-            response = admin.get(f"/api/usage/call-logs/{request_id}")
-            return response.json() if response.status_code == 200 else None
-
-        row = poll_until(fetch, timeout=10)
-    assert row is not None
-    return row
+    return usage_row(stack.edge_url, stack.admin_key, request_id)
 
 
 def _stream_body() -> dict[str, Any]:
