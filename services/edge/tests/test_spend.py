@@ -15,8 +15,11 @@ import pytest
 from redis.asyncio import Redis
 
 from omniroute.common.v1 import config_pb2
+from omniroute.errors import RateLimited
 from omniroute.runtime.redis_keys import RedisKeys
+from services.edge.admission import Admission
 from services.edge.budget_refusal import usd
+from services.edge.spend_estimate import Estimate
 from services.edge.tests.conftest import Edge
 
 IMAGE = {"model": "dall-e-3", "prompt": "a lighthouse"}  # $0.04 an image
@@ -221,3 +224,35 @@ async def _settled(redis: Redis, keys: RedisKeys) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("holds were never settled")
+
+
+async def test_two_edges_share_one_budget(
+    redis_url: str, redis: Redis, redis_keys: RedisKeys
+) -> None:
+    """Each edge admits from the same Redis script: 50 concurrent $0.04
+    holds against $0.10, spread over two edges' own connections, admit two."""
+    budget = config_pb2.ConfigSnapshot(
+        budgets=[config_pb2.Budget(key_id="k", limit_usd=0.10, period="monthly")]
+    )
+    edges = []
+    for _ in range(2):
+        connection = Redis.from_url(redis_url)
+        admission = Admission(connection, redis_keys)
+        admission.configure(budget)
+        edges.append((connection, admission))
+    try:
+        image = Estimate(usd=0.04)
+
+        async def admit(i: int) -> bool:
+            try:
+                await edges[i % 2][1].admit("k", 0, 0, f"req-{i}", image)
+            except RateLimited:
+                return False
+            return True
+
+        admitted = await asyncio.gather(*(admit(i) for i in range(50)))
+        assert sum(admitted) == 2
+        assert await redis.hlen(redis_keys.budget_holds("k")) == 2
+    finally:
+        for connection, _ in edges:
+            await connection.aclose()
