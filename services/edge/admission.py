@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -211,25 +212,8 @@ class Admission:
                 "the gateway cannot check this key's limits right now; retry shortly",
                 retry_after=1,
             ) from None
-        verdict = int(verdict)
-        if verdict == 1:
-            raise RateLimited(
-                f"rate limit: {rpm} requests per minute for this key",
-                retry_after=_to_next_minute(now),
-            )
-        if verdict == 2:
-            raise RateLimited(
-                f"rate limit: {tpm} tokens per minute for this key; "
-                f"{int(counts[0])} are counted or held this minute and this "
-                f"request may use up to {tokens}",
-                retry_after=_to_next_minute(now),
-            )
-        if verdict == 3:
-            assert budget is not None
-            spent, held, holders = (int(c) for c in counts)
-            raise budget_refusal(
-                budget, spent / MICRO, held / MICRO, holders, hold / MICRO, ends
-            )
+        if int(verdict):
+            _refuse(int(verdict), counts, rpm, tpm, tokens, budget, hold, ends, now)
         return Ticket(
             key_id, request_id, budget_key, holds_key, budget_ttl, tpm_key, tokens
         )
@@ -291,6 +275,37 @@ class Admission:
                 await pipe.execute()
         except (RedisError, OSError):
             REDIS_ERRORS.labels("admission_settle").inc()
+
+
+def _refuse(
+    verdict: int,
+    counts: list[int],
+    rpm: int,
+    tpm: int,
+    tokens: int,
+    budget: config_pb2.Budget | None,
+    hold: int,
+    ends: datetime,
+    now: float,
+) -> NoReturn:
+    """The 429 of the limit the admission script named."""
+    if verdict == 1:
+        raise RateLimited(
+            f"rate limit: {rpm} requests per minute for this key",
+            retry_after=_to_next_minute(now),
+        )
+    if verdict == 2:
+        raise RateLimited(
+            f"rate limit: {tpm} tokens per minute for this key; "
+            f"{int(counts[0])} are counted or held this minute and this "
+            f"request may use up to {tokens}",
+            retry_after=_to_next_minute(now),
+        )
+    assert budget is not None
+    spent, held, holders = (int(c) for c in counts)
+    raise budget_refusal(
+        budget, spent / MICRO, held / MICRO, holders, hold / MICRO, ends
+    )
 
 
 def _to_next_minute(now: float) -> int:

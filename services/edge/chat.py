@@ -33,7 +33,7 @@ from services.edge.cache_policy import CachePolicy
 from services.edge.client_gone import answer_unless_gone
 from services.edge.codecs import Codec, LocalAnswer
 from services.edge.conversations import Conversations, Turn
-from services.edge.dispatch_path import DispatchPath
+from services.edge.dispatch_path import DispatchPath, Resolved
 from services.edge.dispatcher import ReplyStream
 from services.edge.exchange import (
     Exchange,
@@ -143,6 +143,16 @@ class ChatPipeline:
             self._idempotency.complete(exchange, owned, response)
         return response
 
+    async def _admit(
+        self, exchange: Exchange, resolved: Resolved, hub: dict[str, Any]
+    ) -> None:
+        """Admits the request holding its upper-bound cost (``spend_estimate``)."""
+        estimate = spend_estimate.chat(
+            self._recorder.prices, self._path.reachable(resolved), hub
+        )
+        exchange.prompt_estimate = estimate.prompt_tokens
+        await self._path.admit(exchange, estimate)
+
     def _refuse_unknown_model(self, model: object) -> None:
         """An unknown model is the error a client must hear first: a provider
         might have taken the rest of the body, but no provider has the model."""
@@ -159,11 +169,7 @@ class ChatPipeline:
     ) -> Response:
         resolved = self._path.resolve(exchange, exchange.requested_model)
         route = resolved.route
-        estimate = spend_estimate.chat(
-            self._recorder.prices, self._path.reachable(resolved), hub
-        )
-        exchange.prompt_estimate = estimate.prompt_tokens
-        await self._path.admit(exchange, estimate)
+        await self._admit(exchange, resolved, hub)
         assert exchange.caller is not None
         scope = exchange.caller.key_id
         hub_bytes = orjson.dumps(hub)
