@@ -120,6 +120,8 @@ class Pending:
     entry_id: bytes
     consumer: str
     idle_ms: int
+    # Times the entry was handed to a consumer (XREADGROUP or XCLAIM).
+    deliveries: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,7 @@ class ConsumerGroup:
                 row["message_id"],
                 _text(row["consumer"]),
                 int(row["time_since_delivered"]),
+                int(row["times_delivered"]),
             )
             for row in rows
         ]

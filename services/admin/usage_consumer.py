@@ -75,6 +75,8 @@ def usage_row(event: events_pb2.UsageEvent) -> dict[str, Any]:
         "stream": event.stream,
         "cache": event.cache,
         "fallbacks": event.fallbacks,
+        "attempts": event.attempts,
+        "interrupted_calls": event.interrupted_calls,
         "error_message": event.error_message,
         # Negative means the model has no price: unknown, not free.
         "cost_usd": event.cost_usd if event.cost_usd >= 0 else None,

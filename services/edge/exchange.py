@@ -195,8 +195,14 @@ class Recorder:
     def pricer(
         self, started: dispatch_pb2.Started
     ) -> Callable[[common_pb2.Usage], float | None]:
-        """Prices usage of the target that ``started`` (a stream's last usage)."""
-        return lambda usage: self.prices.cost(started.provider_id, started.model, usage)
+        """Prices usage of the target that ``started`` (a stream's last usage),
+        its interrupted calls included as ``_priced`` counts them."""
+
+        def price(usage: common_pb2.Usage) -> float | None:
+            cost = self.prices.cost(started.provider_id, started.model, usage)
+            return None if cost is None else cost * (1 + started.interrupted_calls)
+
+        return price
 
     def record(self, exchange: Exchange, status: int | None = None) -> None:
         """Metrics and the usage event of ``exchange``, once."""
@@ -242,6 +248,8 @@ class Recorder:
                 stream=exchange.stream,
                 cache=exchange.cache,
                 fallbacks=started.fallbacks if started else 0,
+                attempts=started.attempts if started else 0,
+                interrupted_calls=started.interrupted_calls if started else 0,
                 error_message=exchange.error[:1000],
                 cost_usd=cost,
                 cache_saved_usd=saved,
@@ -276,7 +284,9 @@ class Recorder:
         if price is None:
             return -1.0, 0.0
         cost = price.cost(usage, exchange.units, exchange.kind)
-        return cost, price.cache_saved(usage)
+        # A call interrupted by a dying executor was the same request to,
+        # as a rule, the same target: the provider bills it as it bills this.
+        return cost * (1 + started.interrupted_calls), price.cache_saved(usage)
 
     def _settle(self, ticket: Ticket, cost: float, tokens: int) -> None:
         task = asyncio.create_task(self._admission.settle(ticket, cost, tokens))

@@ -24,7 +24,9 @@ Then = Callable[[Pipeline], None]
 
 
 class ReplyWriter:
-    def __init__(self, outbox: Outbox, stream: str, request_id: str) -> None:
+    def __init__(
+        self, outbox: Outbox, stream: str, request_id: str, *, interrupted: int = 0
+    ) -> None:
         self._outbox = outbox
         self._stream = stream
         self._request_id = request_id.encode()
@@ -33,6 +35,8 @@ class ReplyWriter:
         self.finished = False
         # Upstream calls begun for this request (each queues a Started).
         self.calls = 0
+        # Calls executors that died had begun for it before it was taken over.
+        self.interrupted = interrupted
 
     def started(
         self,
@@ -55,7 +59,8 @@ class ReplyWriter:
                     fallbacks=fallbacks,
                     passthrough=passthrough,
                     reason=reason,
-                    attempts=self.calls,
+                    attempts=self.interrupted + self.calls,
+                    interrupted_calls=self.interrupted,
                 )
             )
         )

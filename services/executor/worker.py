@@ -169,8 +169,8 @@ class Worker:
     def _free_slots(self) -> int:
         return self._slots._value
 
-    def _spawn(self, entry_id: bytes, payload: bytes) -> None:
-        task = asyncio.create_task(self._handle(entry_id, payload))
+    def _spawn(self, entry_id: bytes, payload: bytes, interrupted: int = 0) -> None:
+        task = asyncio.create_task(self._handle(entry_id, payload, interrupted))
         self._tasks.add(task)
         metrics.IN_FLIGHT.inc()
         task.add_done_callback(self._finished)
@@ -180,7 +180,9 @@ class Worker:
         self._slots.release()
         metrics.IN_FLIGHT.dec()
 
-    async def _handle(self, entry_id: bytes, payload: bytes) -> None:
+    async def _handle(
+        self, entry_id: bytes, payload: bytes, interrupted: int = 0
+    ) -> None:
         ack = self._acker(entry_id)
         try:
             dispatch = dispatch_pb2.Dispatch.FromString(payload)
@@ -195,7 +197,12 @@ class Worker:
             # The edge has given up; an answer now would be wasted tokens.
             await self._group.ack(entry_id)
             return
-        writer = ReplyWriter(self._outbox, dispatch.reply_to, dispatch.request_id)
+        writer = ReplyWriter(
+            self._outbox,
+            dispatch.reply_to,
+            dispatch.request_id,
+            interrupted=interrupted,
+        )
         request_id = dispatch.request_id
         task = asyncio.current_task()
         assert task is not None
@@ -282,10 +289,14 @@ class Worker:
             if (connected is None or connection_name(owner) in connected)
             and await self._redis.exists(self._keys.executor_heartbeat(owner))
         }
-        orphans = [p.entry_id for p in pending if p.consumer in owners - alive]
-        for entry_id, fields in await self._group.claim(orphans, idle_ms):
+        # Each delivery went to an executor with a free slot, which began the
+        # upstream call at once: that many calls were interrupted.
+        orphans = {
+            p.entry_id: p.deliveries for p in pending if p.consumer in owners - alive
+        }
+        for entry_id, fields in await self._group.claim(list(orphans), idle_ms):
             metrics.RECLAIMED.inc()
-            await self._take_over(entry_id, dispatch_of(fields))
+            await self._take_over(entry_id, dispatch_of(fields), orphans[entry_id])
 
     async def _connected(self) -> set[str] | None:
         """The names of the connections Redis holds now; None where
@@ -297,17 +308,24 @@ class Worker:
             return None
         return {str(client.get("name") or "") for client in clients}
 
-    async def _take_over(self, entry_id: bytes, payload: bytes) -> None:
+    async def _take_over(
+        self, entry_id: bytes, payload: bytes, interrupted: int
+    ) -> None:
         """Runs an orphan that wrote no reply yet; fails one that did.
 
-        A non-streaming dispatch whose executor died mid-call is run again:
-        the client has seen nothing, at worst the provider answers twice.
+        A dispatch whose executor died mid-call before replying is run again:
+        the client has seen nothing. The provider may bill the interrupted
+        call too, so the run counts it (``interrupted``) and its usage
+        records it as an attempt with its cost.
         """
         dispatch = dispatch_pb2.Dispatch.FromString(payload)
         if not await self._has_replied(dispatch):
-            log.info("reclaimed a dispatch", extra={"request_id": dispatch.request_id})
+            log.info(
+                "reclaimed a dispatch",
+                extra={"request_id": dispatch.request_id, "interrupted": interrupted},
+            )
             await self._slots.acquire()
-            self._spawn(entry_id, payload)
+            self._spawn(entry_id, payload, interrupted)
             return
         # It has replied, and perhaps half streamed: running it again could
         # duplicate output, so end it with a clear error the client can retry.

@@ -19,7 +19,7 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import Simulator, admin_client, poll_until
+from tests.helpers import Simulator, admin_client, poll_until, usage_row
 
 pytestmark = pytest.mark.e2e
 
@@ -563,9 +563,35 @@ def test_a_killed_executor_loses_no_request(
         assert sorted(
             a.json()["choices"][0]["message"]["content"] for a in answers
         ) == sorted(f"Echo: request {i}" for i in range(12))
+        _taken_over_runs_are_billed_twice(stack, sim, answers)
         sim.http.close()
     finally:
         stack.stop()
+
+
+def _taken_over_runs_are_billed_twice(
+    stack: Stack, sim: Simulator, answers: list[httpx.Response]
+) -> None:
+    """The killed executor's requests reached the provider, which bills
+    them; run again, each is recorded as two attempts at twice the cost."""
+    rows = [
+        usage_row(stack.edge_url, stack.admin_key, a.headers["X-Request-Id"])
+        for a in answers
+    ]
+    rerun = [r for r in rows if r["interruptedCalls"] == 1]
+    once = [r for r in rows if r["interruptedCalls"] == 0]
+    assert rerun and once, rows
+    assert sim.calls()["total"] == len(answers) + len(rerun)
+    assert {r["attempts"] for r in rerun} == {2}
+    assert {r["attempts"] for r in once} == {1}
+    decisions = {
+        a.headers["X-Request-Id"]: a.headers["X-OmniRoute-Decision"] for a in answers
+    }
+    assert all(decisions[r["id"]].endswith("attempts=2") for r in rerun)
+    for row in rows:
+        # gpt-4o-mini's list price: $0.15 in and $0.60 out per million tokens.
+        per_call = (0.15 * row["tokens"]["in"] + 0.60 * row["tokens"]["out"]) / 1e6
+        assert row["costUsd"] == pytest.approx(row["attempts"] * per_call)
 
 
 def test_a_killed_executor_under_load_costs_seconds_not_minutes(

@@ -66,7 +66,7 @@ class ReplyBatch(_message.Message):
     def __init__(self, replies: _Optional[_Iterable[_Union[Reply, _Mapping]]] = ...) -> None: ...
 
 class Started(_message.Message):
-    __slots__ = ("provider_id", "account_id", "model", "fallbacks", "passthrough", "reason", "attempts")
+    __slots__ = ("provider_id", "account_id", "model", "fallbacks", "passthrough", "reason", "attempts", "interrupted_calls")
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,7 @@ class Started(_message.Message):
     PASSTHROUGH_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    INTERRUPTED_CALLS_FIELD_NUMBER: _ClassVar[int]
     provider_id: str
     account_id: str
     model: str
@@ -81,7 +82,8 @@ class Started(_message.Message):
     passthrough: bool
     reason: str
     attempts: int
-    def __init__(self, provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., fallbacks: _Optional[int] = ..., passthrough: _Optional[bool] = ..., reason: _Optional[str] = ..., attempts: _Optional[int] = ...) -> None: ...
+    interrupted_calls: int
+    def __init__(self, provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., fallbacks: _Optional[int] = ..., passthrough: _Optional[bool] = ..., reason: _Optional[str] = ..., attempts: _Optional[int] = ..., interrupted_calls: _Optional[int] = ...) -> None: ...
 
 class Chunks(_message.Message):
     __slots__ = ("items",)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class UsageEvent(_message.Message):
-    __slots__ = ("request_id", "timestamp_unix_ms", "api_key_id", "endpoint", "client_format", "requested_model", "provider_id", "account_id", "model", "status", "usage", "latency_ms", "upstream_latency_ms", "ttft_ms", "stream", "cache", "fallbacks", "error_message", "trace", "cost_usd", "session_id", "kind", "units", "cache_saved_usd")
+    __slots__ = ("request_id", "timestamp_unix_ms", "api_key_id", "endpoint", "client_format", "requested_model", "provider_id", "account_id", "model", "status", "usage", "latency_ms", "upstream_latency_ms", "ttft_ms", "stream", "cache", "fallbacks", "error_message", "trace", "cost_usd", "session_id", "kind", "units", "cache_saved_usd", "attempts", "interrupted_calls")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -32,6 +32,8 @@ class UsageEvent(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     UNITS_FIELD_NUMBER: _ClassVar[int]
     CACHE_SAVED_USD_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    INTERRUPTED_CALLS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     timestamp_unix_ms: int
     api_key_id: str
@@ -56,7 +58,9 @@ class UsageEvent(_message.Message):
     kind: str
     units: float
     cache_saved_usd: float
-    def __init__(self, request_id: _Optional[str] = ..., timestamp_unix_ms: _Optional[int] = ..., api_key_id: _Optional[str] = ..., endpoint: _Optional[str] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., requested_model: _Optional[str] = ..., provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., status: _Optional[int] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., latency_ms: _Optional[float] = ..., upstream_latency_ms: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., stream: _Optional[bool] = ..., cache: _Optional[str] = ..., fallbacks: _Optional[int] = ..., error_message: _Optional[str] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., cost_usd: _Optional[float] = ..., session_id: _Optional[str] = ..., kind: _Optional[str] = ..., units: _Optional[float] = ..., cache_saved_usd: _Optional[float] = ...) -> None: ...
+    attempts: int
+    interrupted_calls: int
+    def __init__(self, request_id: _Optional[str] = ..., timestamp_unix_ms: _Optional[int] = ..., api_key_id: _Optional[str] = ..., endpoint: _Optional[str] = ..., client_format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., requested_model: _Optional[str] = ..., provider_id: _Optional[str] = ..., account_id: _Optional[str] = ..., model: _Optional[str] = ..., status: _Optional[int] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., latency_ms: _Optional[float] = ..., upstream_latency_ms: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., stream: _Optional[bool] = ..., cache: _Optional[str] = ..., fallbacks: _Optional[int] = ..., error_message: _Optional[str] = ..., trace: _Optional[_Union[_common_pb2.TraceContext, _Mapping]] = ..., cost_usd: _Optional[float] = ..., session_id: _Optional[str] = ..., kind: _Optional[str] = ..., units: _Optional[float] = ..., cache_saved_usd: _Optional[float] = ..., attempts: _Optional[int] = ..., interrupted_calls: _Optional[int] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
     __slots__ = ("id", "timestamp_unix_ms", "actor", "action", "target", "details")

@@ -164,6 +164,12 @@ class UsageRecord(Base):
     stream: Mapped[bool] = mapped_column(Boolean, default=False)
     cache: Mapped[str] = mapped_column(String(16), default="")
     fallbacks: Mapped[int] = mapped_column(Integer, default=0)
+    # Upstream calls made; of those, calls an executor that died had begun
+    # before the request was taken over and run again (cost_usd counts them).
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    interrupted_calls: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )
     error_message: Mapped[str] = mapped_column(Text, default="")
     # From the price book; None when the model has no price.
     cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)

@@ -59,6 +59,10 @@ class RequestLogEntry(UsageLogEntry):
     cache_creation_1h_tokens: int
     cache_saved_usd: float
     reasoning_tokens: int
+    # Upstream calls made, and those interrupted by an executor that died
+    # (the request was taken over and run again; cost_usd counts them).
+    attempts: int
+    interrupted_calls: int
     # What the gateway itself added on top of the provider's time.
     gateway_ms: float
 
@@ -220,6 +224,8 @@ async def request_logs(
                 cache_creation_1h_tokens=r.cache_creation_1h_tokens,
                 cache_saved_usd=r.cache_saved_usd,
                 reasoning_tokens=r.reasoning_tokens,
+                attempts=r.attempts,
+                interrupted_calls=r.interrupted_calls,
                 gateway_ms=round(max(0.0, r.latency_ms - r.upstream_latency_ms), 3),
             )
             for r in rows
@@ -254,6 +260,9 @@ def call_log_row(r: UsageRecord) -> dict[str, Any]:
         "apiKeyId": r.api_key_id,
         "costUsd": r.cost_usd,
         "cacheSavedUsd": r.cache_saved_usd,
+        # Ours: upstream calls, and those a dying executor interrupted.
+        "attempts": r.attempts,
+        "interruptedCalls": r.interrupted_calls,
         "error": r.error_message or None,
         # Prompts and answers are never stored here.
         "hasRequestBody": False,
