@@ -58,12 +58,31 @@ CLIENT_HEADER = "X-OmniRoute-Client"
 CLIENT_SIGNATURE_HEADER = "X-OmniRoute-Client-Signature"
 
 
+def _signature(secret: bytes, purpose: bytes, value: str) -> str:
+    return hmac.new(secret, purpose + b":" + value.encode(), hashlib.sha256).hexdigest()
+
+
 def sign_client(secret: bytes, address: str) -> str:
-    return hmac.new(secret, b"client:" + address.encode(), hashlib.sha256).hexdigest()
+    return _signature(secret, b"client", address)
 
 
 def signed_client(secret: bytes, address: str, signature: str) -> bool:
     return hmac.compare_digest(sign_client(secret, address), signature)
+
+
+def new_device_token(secret: bytes) -> str:
+    """A browser's proof that it logged in before (the login guard's device
+    cookie): a random id and its signature, so nobody can make one up."""
+    device = secrets.token_urlsafe(16)
+    return f"{device}.{_signature(secret, b'device', device)}"
+
+
+def device_of(secret: bytes, token: str | None) -> str | None:
+    """The device id a token names, when its signature holds."""
+    device, _, signature = (token or "").partition(".")
+    if device and hmac.compare_digest(_signature(secret, b"device", device), signature):
+        return device
+    return None
 
 
 # A provider's extra headers often carry credentials (``api-key``,

@@ -197,6 +197,50 @@ async def test_concurrent_guesses_lock_after_the_limit(admin: AdminHarness) -> N
     assert statuses[401] + statuses[429] == 50 and statuses[401] <= 3, statuses
 
 
+async def test_guesses_from_everywhere_never_lock_the_owners_browser_out(
+    admin: AdminHarness,
+) -> None:
+    """Guesses spread over many addresses lock the account for browsers that
+    never signed in; the owner's browser, known by its signed device cookie,
+    still signs in, and is limited on its own."""
+    secret = admin.settings.secret
+    async with admin.anonymous() as owner:
+        first = await owner.post("/api/auth/login", json={"password": INITIAL_PASSWORD})
+        assert first.status_code == 200
+        assert "omniroute_device" in owner.cookies
+    async with admin.anonymous() as attacker:
+        # login_max_failures is 3 here: the account locks after 12.
+        for index in range(13):
+            address = f"203.0.113.{index}"
+            await attacker.post(
+                "/api/auth/login",
+                json={"password": "guess"},
+                headers={
+                    CLIENT_HEADER: address,
+                    CLIENT_SIGNATURE_HEADER: sign_client(secret, address),
+                },
+            )
+        attacker.cookies.set("omniroute_device", "forged.0000", path="/api/auth")
+        unknown = await attacker.post(
+            "/api/auth/login", json={"password": INITIAL_PASSWORD}
+        )
+        assert unknown.status_code == 429, unknown.text
+        assert "on this account" in error_of(unknown)["message"]
+    async with admin.anonymous() as browser:
+        browser.cookies = owner.cookies
+        again = await browser.post(
+            "/api/auth/login", json={"password": INITIAL_PASSWORD}
+        )
+        assert again.status_code == 200, again.text
+        # The device has the per-address limit of its own.
+        for _ in range(2):
+            wrong = await browser.post("/api/auth/login", json={"password": "typo"})
+            assert wrong.status_code == 401
+        locked = await browser.post("/api/auth/login", json={"password": "typo"})
+        assert locked.status_code == 429
+        assert "from this browser" in error_of(locked)["message"]
+
+
 async def test_require_login_off_allows_anonymous(admin: AdminHarness) -> None:
     response = await admin.client.put(
         "/api/settings/require-login", json={"requireLogin": False}

@@ -3,7 +3,8 @@
 The password is stored as a scrypt hash in the settings table. On first run
 (no hash yet) ``INITIAL_PASSWORD`` is accepted and then stored hashed;
 ``mustChangePassword`` stays true until it is changed. Failed attempts are
-counted before the password is checked, per client address and for the account
+counted before the password is checked, per client address and for the account,
+or for a browser that logged in before per its signed device cookie
 (``login_guard.py``, shared through Redis), and lock it out for a while (429).
 The client address is the peer, or what the edge signs (``client_address``).
 """
@@ -25,17 +26,21 @@ from omniroute.errors import (
     Unauthorized,
     Unavailable,
 )
+from omniroute.runtime.crypto import device_of, new_device_token
 from services.admin import gateway_config as gc
 from services.admin import logins
 from services.admin.audit import change, record
 from services.admin.auth import COOKIE, Actor, Admin, Anyone, identify
 from services.admin.context import AdminContext, Ctx
-from services.admin.login_guard import ACCOUNT, Attempt
+from services.admin.login_guard import ACCOUNT, DEVICE, Attempt
 from services.admin.passwords import hash_password, verify_password
 from services.admin.schemas import CamelModel
 
 router = APIRouter(tags=["auth"])
 MIN_PASSWORD = 8
+# Set on a browser that logs in, so the login guard knows it next time.
+DEVICE_COOKIE = "omniroute_device"
+DEVICE_COOKIE_DAYS = 180
 
 
 class LoginIn(CamelModel):
@@ -107,23 +112,47 @@ async def _check_password(
     return matches, matches
 
 
-async def _guard(ctx: AdminContext, actor: Actor, action: str) -> Attempt:
+def _device(ctx: AdminContext, request: Request) -> str | None:
+    """The device id of a browser that logged in before, if it says one."""
+    return device_of(ctx.settings.secret, request.cookies.get(DEVICE_COOKIE))
+
+
+def _remember_device(ctx: AdminContext, request: Request, response: Response) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        new_device_token(ctx.settings.secret),
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        path="/api/auth",
+        httponly=True,
+        samesite="strict",
+        secure=_cookie_secure(ctx, request),
+    )
+
+
+async def _guard(
+    ctx: AdminContext, actor: Actor, action: str, device: str | None
+) -> Attempt:
     """Counts a password attempt before it is checked; 429 when locked."""
     try:
-        attempt = await ctx.login_guard.attempt(actor.ip)
+        attempt = await ctx.login_guard.attempt(actor.ip, device)
     except (RedisError, OSError):
         raise Unavailable(
             "the login limiter is unreachable (Redis); try again shortly",
             retry_after=2,
         ) from None
     if attempt.locked:
-        await record(ctx, actor, action, "dashboard", {"locked": attempt.locked})
-        raise _locked_out(attempt.locked, attempt.retry_after)
+        await record(ctx, actor, action, "dashboard", {"locked": attempt.who})
+        raise _locked_out(attempt.who, attempt.retry_after)
     return attempt
 
 
 def _locked_out(who: str, wait: int) -> RateLimited:
-    whom = "on this account" if who == ACCOUNT else f"from {who}"
+    if who == ACCOUNT:
+        whom = "on this account from browsers not signed in before"
+    elif who.startswith(DEVICE):
+        whom = "from this browser"
+    else:
+        whom = f"from {who}"
     return RateLimited(
         f"too many failed attempts {whom}; try again in {wait} s",
         code="login_locked",
@@ -137,7 +166,7 @@ async def _failed(
     """Records a wrong password; 429 when it was the last try."""
     await record(ctx, actor, action, "dashboard", {"last_try": attempt.last})
     if attempt.last:
-        raise _locked_out(actor.ip, attempt.retry_after)
+        raise _locked_out(attempt.who, attempt.retry_after)
 
 
 @router.post("/api/auth/login")
@@ -154,12 +183,13 @@ async def login(
             "set one with PUT /api/auth/password and an admin API key",
             code="needs_setup",
         )
-    attempt = await _guard(ctx, actor, "auth.login.locked")
+    device = _device(ctx, request)
+    attempt = await _guard(ctx, actor, "auth.login.locked", device)
     matches, first_run = await _check_password(ctx, auth, body.password)
     if not matches:
         await _failed(ctx, actor, "auth.login.failed", attempt)
         raise Unauthorized("wrong password", code="invalid_password")
-    await ctx.login_guard.succeeded(actor.ip)
+    await ctx.login_guard.succeeded(actor.ip, device)
     session_actor = Actor("session", "", actor.ip)
     async with change(
         ctx, session_actor, "auth.login", "dashboard", publish=False
@@ -172,6 +202,8 @@ async def login(
             c.session, actor.ip, timedelta(hours=ctx.settings.login_session_hours)
         )
     _set_cookie(ctx, request, response, token)
+    if device is None:
+        _remember_device(ctx, request, response)
     return AuthStatus(
         authenticated=True,
         via="session",
@@ -242,12 +274,13 @@ async def change_password(
             raise BadRequest(
                 "current: the current password is required", param="current"
             )
-        attempt = await _guard(ctx, actor, "auth.password.locked")
+        device = _device(ctx, request)
+        attempt = await _guard(ctx, actor, "auth.password.locked", device)
         matches, _ = await _check_password(ctx, auth, body.current)
         if not matches:
             await _failed(ctx, actor, "auth.password.failed", attempt)
             raise Unauthorized("current: wrong password", code="invalid_password")
-        await ctx.login_guard.succeeded(actor.ip)
+        await ctx.login_guard.succeeded(actor.ip, device)
     if body.current is not None and body.new == body.current:
         raise BadRequest("new: must differ from the current password", param="new")
     initial = ctx.settings.initial_password
