@@ -19,6 +19,7 @@ class AuthStyle(StrEnum):
     GOOG_API_KEY = "x-goog-api-key"  # Gemini
     TOKEN = "token"  # Deepgram: Authorization: Token <key>
     RAW = "raw"  # AssemblyAI: Authorization: <key>
+    XI_API_KEY = "xi-api-key"  # ElevenLabs
     NONE = "none"  # local servers
 
 
@@ -34,6 +35,9 @@ class Preset:
     embedding_models: tuple[str, ...] = ()
     image_models: tuple[str, ...] = ()
     transcription_models: tuple[str, ...] = ()
+    speech_models: tuple[str, ...] = ()
+    rerank_models: tuple[str, ...] = ()
+    moderation_models: tuple[str, ...] = ()
     # Whether the provider accepts stream_options.include_usage.
     stream_usage_option: bool = True
     # Whether request fields OpenAI does not define (top_k, min_p, ...) are
@@ -41,6 +45,17 @@ class Preset:
     extra_params: bool = False
     key_required: bool = True
     headers: dict[str, str] = field(default_factory=dict)
+
+
+# A provider's model lists besides its chat ``models``, one per endpoint kind.
+TYPED_MODEL_LISTS = (
+    "embedding_models",
+    "image_models",
+    "transcription_models",
+    "speech_models",
+    "rerank_models",
+    "moderation_models",
+)
 
 
 def _compatible(kind: str, label: str, base_url: str, **fields: object) -> Preset:
@@ -85,6 +100,8 @@ PRESETS: dict[str, Preset] = {
             ),
             image_models=("gpt-image-1", "dall-e-3", "dall-e-2"),
             transcription_models=("whisper-1", "gpt-4o-transcribe"),
+            speech_models=("gpt-4o-mini-tts", "tts-1", "tts-1-hd"),
+            moderation_models=("omni-moderation-latest", "text-moderation-latest"),
         ),
         # OpenAI's Responses API as the upstream (models served only there,
         # built-in tools); Responses clients are passed through to it.
@@ -240,6 +257,51 @@ PRESETS: dict[str, Preset] = {
             auth=AuthStyle.RAW,
             transcription_models=("best", "nano", "universal"),
         ),
+        Preset(
+            "elevenlabs",
+            WireFormat.OPENAI_CHAT,
+            "https://api.elevenlabs.io",
+            "ElevenLabs (text to speech)",
+            auth=AuthStyle.XI_API_KEY,
+            speech_models=("eleven_multilingual_v2", "eleven_flash_v2_5"),
+        ),
+        Preset(
+            "cohere",
+            WireFormat.OPENAI_CHAT,
+            "https://api.cohere.com",
+            "Cohere (rerank)",
+            rerank_models=("rerank-v3.5", "rerank-english-v3.0"),
+        ),
+        Preset(
+            "jina",
+            WireFormat.OPENAI_CHAT,
+            "https://api.jina.ai/v1",
+            "Jina AI (rerank)",
+            rerank_models=("jina-reranker-v2-base-multilingual",),
+        ),
+        Preset(
+            "voyage",
+            WireFormat.OPENAI_CHAT,
+            "https://api.voyageai.com/v1",
+            "Voyage AI (rerank)",
+            rerank_models=("rerank-2", "rerank-2-lite"),
+        ),
+        Preset(
+            "tei",
+            WireFormat.OPENAI_CHAT,
+            "http://127.0.0.1:8080",
+            "Text Embeddings Inference (self-hosted rerank)",
+            auth=AuthStyle.NONE,
+            key_required=False,
+        ),
+        Preset(
+            "infinity",
+            WireFormat.OPENAI_CHAT,
+            "http://127.0.0.1:7997",
+            "Infinity (self-hosted rerank)",
+            auth=AuthStyle.NONE,
+            key_required=False,
+        ),
         # Built in: all-MiniLM-L6-v2 run by the executor itself, offline.
         Preset(
             "local",
@@ -249,6 +311,8 @@ PRESETS: dict[str, Preset] = {
             auth=AuthStyle.NONE,
             key_required=False,
             embedding_models=("all-minilm-l6-v2",),
+            # The same model scores query-document pairs by cosine similarity.
+            rerank_models=("all-minilm-l6-v2",),
         ),
     )
 }

@@ -22,6 +22,10 @@ class Price:
     per_image: float = 0.0
     # Transcription models: USD per minute of audio.
     per_minute: float = 0.0
+    # Speech models: USD per million characters of input.
+    per_million_chars: float = 0.0
+    # Rerank models: USD per search unit (a query over up to 100 documents).
+    per_search: float = 0.0
     # Prompt-cache writes with a five-minute and a one-hour lifetime
     # (Anthropic charges 1.25x and 2x the input price); 0: the input price.
     cache_write: float = 0.0
@@ -54,6 +58,10 @@ class Price:
             return tokens + units * self.per_image
         if kind == "audio":
             return tokens + units / 60 * self.per_minute
+        if kind == "speech":
+            return tokens + units * self.per_million_chars / 1_000_000
+        if kind == "rerank":
+            return tokens + units * self.per_search
         return tokens
 
     def cache_saved(self, usage: common_pb2.Usage) -> float:
@@ -117,6 +125,21 @@ BUILT_IN: dict[str, Price] = {
     "best": Price(0.0, 0.0, per_minute=0.0062),
     "universal": Price(0.0, 0.0, per_minute=0.0025),
     "nano": Price(0.0, 0.0, per_minute=0.002),
+    "tts-1": Price(0.0, 0.0, per_million_chars=15.0),
+    "tts-1-hd": Price(0.0, 0.0, per_million_chars=30.0),
+    # Billed per token of text and of audio; about $0.015 a minute of speech,
+    # some 900 characters.
+    "gpt-4o-mini-tts": Price(0.0, 0.0, per_million_chars=16.7),
+    "eleven_multilingual_v2": Price(0.0, 0.0, per_million_chars=300.0),
+    "eleven_flash_v2_5": Price(0.0, 0.0, per_million_chars=150.0),
+    "rerank-v3.5": Price(0.0, 0.0, per_search=0.002),
+    "rerank-english-v3.0": Price(0.0, 0.0, per_search=0.002),
+    "jina-reranker-v2-base-multilingual": Price(0.02, 0.0),
+    "rerank-2": Price(0.05, 0.0),
+    "rerank-2-lite": Price(0.02, 0.0),
+    # OpenAI's moderation models are free.
+    "omni-moderation-latest": Price(0.0, 0.0),
+    "text-moderation-latest": Price(0.0, 0.0),
 }
 
 

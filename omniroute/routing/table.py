@@ -50,6 +50,9 @@ def build_table(
             ("embedding", provider.embedding_models),
             ("image", provider.image_models),
             ("audio", provider.transcription_models),
+            ("speech", provider.speech_models),
+            ("rerank", provider.rerank_models),
+            ("moderation", provider.moderation_models),
         ):
             for model in models:
                 if provider not in servers[model]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.base_urls import normalize_base_url
-from omniroute.presets import preset_for
+from omniroute.presets import TYPED_MODEL_LISTS, preset_for
 from omniroute.runtime.crypto import hash_api_key, mask_secret, seal, seal_text
 from services.admin.db.models import Account, ApiKey, Provider
 from services.admin.settings import AdminSettings
@@ -26,6 +26,9 @@ DEMO_MEDIA = {
     "embedding_models": ["text-embedding-3-small", "gemini-embedding-001"],
     "image_models": ["gpt-image-1", "dall-e-3"],
     "transcription_models": ["whisper-1"],
+    "speech_models": ["gpt-4o-mini-tts", "tts-1"],
+    "rerank_models": ["rerank-v3.5"],
+    "moderation_models": ["omni-moderation-latest"],
 }
 # The simulator speaks every provider format, so the demo registers it once
 # per format (same-format pass-through is then what a new user exercises),
@@ -61,6 +64,9 @@ class DeclaredProvider:
     embedding_models: tuple[str, ...] = ()
     image_models: tuple[str, ...] = ()
     transcription_models: tuple[str, ...] = ()
+    speech_models: tuple[str, ...] = ()
+    rerank_models: tuple[str, ...] = ()
+    moderation_models: tuple[str, ...] = ()
 
 
 def declared_providers(settings: AdminSettings) -> list[DeclaredProvider]:
@@ -83,6 +89,9 @@ def declared_providers(settings: AdminSettings) -> list[DeclaredProvider]:
                     embedding_models=preset.embedding_models,
                     image_models=preset.image_models,
                     transcription_models=preset.transcription_models,
+                    speech_models=preset.speech_models,
+                    rerank_models=preset.rerank_models,
+                    moderation_models=preset.moderation_models,
                 )
             )
     ollama = settings.ollama_base_url or settings.ollama_host
@@ -105,6 +114,9 @@ def demo_providers(simulator_url: str) -> list[DeclaredProvider]:
         embedding_models=tuple(DEMO_MEDIA["embedding_models"]),
         image_models=tuple(DEMO_MEDIA["image_models"]),
         transcription_models=tuple(DEMO_MEDIA["transcription_models"]),
+        speech_models=tuple(DEMO_MEDIA["speech_models"]),
+        rerank_models=tuple(DEMO_MEDIA["rerank_models"]),
+        moderation_models=tuple(DEMO_MEDIA["moderation_models"]),
     )
     # The root URL, as each SDK's own base-URL variable would hold it: the
     # normalisation at registration adds the version segment a format needs.
@@ -131,6 +143,9 @@ async def ensure_local_provider(session: AsyncSession) -> None:
             embedding_models=list(preset.embedding_models),
             image_models=[],
             transcription_models=[],
+            speech_models=[],
+            rerank_models=list(preset.rerank_models),
+            moderation_models=[],
             aliases=[],
             source="builtin",
             enabled=True,
@@ -185,7 +200,7 @@ async def _upsert_provider(
     provider.enabled = True
     provider.aliases = list(provider.aliases or preset.aliases)
     provider.models = list(provider.models or declared.models)
-    for kind in ("embedding_models", "image_models", "transcription_models"):
+    for kind in TYPED_MODEL_LISTS:
         if not getattr(provider, kind):
             setattr(provider, kind, list(getattr(declared, kind)))
     account_id = f"{declared.id}-env"

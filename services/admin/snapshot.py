@@ -132,6 +132,15 @@ async def _providers(
                 transcription_models=_merged(
                     provider.transcription_models, custom[(provider.id, "audio")]
                 ),
+                speech_models=_merged(
+                    provider.speech_models, custom[(provider.id, "speech")]
+                ),
+                rerank_models=_merged(
+                    provider.rerank_models, custom[(provider.id, "rerank")]
+                ),
+                moderation_models=_merged(
+                    provider.moderation_models, custom[(provider.id, "moderation")]
+                ),
                 enabled=provider.enabled,
                 display_name=provider.display_name,
                 headers={str(k): str(v) for k, v in provider.headers.items()},
@@ -154,6 +163,9 @@ CUSTOM_MODEL_KINDS = {
     "embeddings": "embedding",
     "images-generations": "image",
     "audio-transcriptions": "audio",
+    "audio-speech": "speech",
+    "rerank": "rerank",
+    "moderations": "moderation",
 }
 
 

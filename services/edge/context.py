@@ -33,6 +33,7 @@ from services.edge.media import MediaPipeline
 from services.edge.planner import Planner
 from services.edge.routing_client import RoutingTableWatcher
 from services.edge.settings import EdgeSettings
+from services.edge.speech import SpeechPipeline
 from services.edge.usage_events import UsagePublisher
 
 log = logging.getLogger("omniroute.edge")
@@ -49,6 +50,7 @@ class EdgeContext:
     dispatch_path: DispatchPath
     chat: ChatPipeline
     media: MediaPipeline
+    speech: SpeechPipeline
     counting: TokenCounting
 
 
@@ -92,6 +94,7 @@ async def running_edge(settings: EdgeSettings) -> AsyncIterator[EdgeContext]:
             Conversations(redis, keys, settings.responses_store_ttl_s),
         )
         media = MediaPipeline(settings, path, recorder)
+        speech = SpeechPipeline(settings, path, recorder)
         follower.add_listener(
             lambda snapshot: setattr(
                 backlog,
@@ -114,6 +117,7 @@ async def running_edge(settings: EdgeSettings) -> AsyncIterator[EdgeContext]:
             dispatch_path=path,
             chat=chat,
             media=media,
+            speech=speech,
             counting=TokenCounting(settings, path),
         )
 

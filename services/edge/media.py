@@ -1,4 +1,5 @@
-"""Embeddings, image generation and edits, and transcription at the edge.
+"""Embeddings, image generation and edits, transcription and translation,
+moderations and rerank at the edge.
 
 Same keys, plans, fallback and metering as chat: the request is validated
 here (a clear 400, a 413 for an oversized upload), dispatched with its
@@ -20,15 +21,16 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
-from omniroute.audio import SUPPORTED, describe_bytes, sniff_audio
+from omniroute.audio import SUPPORTED
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
-from omniroute.errors import BadRequest, PayloadTooLarge
+from omniroute.errors import BadRequest
 from omniroute.uploads import MANIFEST, Upload, pack
 from omniroute.wire.formats import WireFormat
 from omniroute.wire.gemini import embeddings as gemini_embeddings
 from omniroute.wire.ollama import embed as ollama_embed
 from services.edge import spend_estimate
+from services.edge.audio_upload import audio_form
 from services.edge.body import parse_json_object, read_body
 from services.edge.client_gone import answer_unless_gone
 from services.edge.codecs import OLLAMA, OPENAI_CHAT, ClientCodec, Codec
@@ -36,6 +38,7 @@ from services.edge.dispatch_path import DispatchPath
 from services.edge.exchange import Exchange, Recorder, open_exchange
 from services.edge.image_edits import MAX_IMAGES as _MAX_EDIT_IMAGES
 from services.edge.image_edits import image_edit_request
+from services.edge.operation_bodies import moderation_body, rerank_body
 from services.edge.settings import EdgeSettings
 from services.edge.spend_estimate import Estimate
 
@@ -44,7 +47,7 @@ AnswerShape = Callable[[bytes], bytes]
 _FORMATS = ", ".join(f.name for f in SUPPORTED)
 _NO_EMBEDDINGS = b'{"object":"list","data":[]}'
 # The usage kind (its price) of an operation, when not the operation's name.
-_KINDS = {"transcription": "audio", "image_edits": "images"}
+_KINDS = {"transcription": "audio", "translation": "audio", "image_edits": "images"}
 # Only its format is read: errors and the usage event name the client's format.
 _GEMINI = ClientCodec(WireFormat.GEMINI)
 
@@ -171,42 +174,36 @@ class MediaPipeline:
 
     async def transcriptions(self, request: Request) -> Response:
         """``POST /v1/audio/transcriptions`` (multipart: ``file``, ``model``)."""
-        limit = self._settings.max_audio_bytes
+        return await self._audio(request, "transcription")
+
+    async def translations(self, request: Request) -> Response:
+        """``POST /v1/audio/translations``: the audio's English text."""
+        return await self._audio(request, "translation")
+
+    async def _audio(self, request: Request, operation: str) -> Response:
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            exchange.units = 0.0
+            return await audio_form(request, self._settings.max_audio_bytes)
+
+        return await self._serve(request, operation, parse, None)
+
+    async def moderations(
+        self, request: Request, rewrite: ModelRewrite = None
+    ) -> Response:
+        """``POST /v1/moderations`` (OpenAI's shape)."""
 
         async def parse(exchange: Exchange) -> dict[str, Any]:
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit + 64 * 1024:
-                raise _too_large(limit)
-            if not request.headers.get("content-type", "").startswith(
-                "multipart/form-data"
-            ):
-                raise BadRequest(
-                    "send multipart/form-data with a 'file' and a 'model' field",
-                    param="file",
-                )
-            async with request.form(
-                max_files=1, max_fields=20, max_part_size=limit + 1
-            ) as form:
-                upload = form.get("file")
-                if not isinstance(upload, UploadFile):
-                    raise BadRequest("file: an audio file is required", param="file")
-                data = await upload.read(limit + 1)
-                fields = {k: v for k, v in form.items() if isinstance(v, str)}
-                filename = upload.filename or "audio"
-            if len(data) > limit:
-                raise _too_large(limit)
-            fmt = sniff_audio(data)
-            if fmt is None:
-                raise BadRequest(
-                    f"file: '{filename}' is not audio ({describe_bytes(data)}); "
-                    f"send {_FORMATS}",
-                    param="file",
-                    code="invalid_audio",
-                )
-            exchange.units = 0.0
-            return {**fields, "_payload": (data, fmt.mime, filename)}
+            return moderation_body(await self._json(request))
 
-        return await self._serve(request, "transcription", parse, None)
+        return await self._serve(request, "moderations", parse, rewrite)
+
+    async def rerank(self, request: Request, rewrite: ModelRewrite = None) -> Response:
+        """``POST /v1/rerank`` and ``/v2/rerank`` (Cohere's shape)."""
+
+        async def parse(exchange: Exchange) -> dict[str, Any]:
+            return rerank_body(await self._json(request))
+
+        return await self._serve(request, "rerank", parse, rewrite)
 
     async def _json(self, request: Request) -> dict[str, Any]:
         return parse_json_object(
@@ -292,10 +289,12 @@ class MediaPipeline:
     ) -> Estimate:
         """The most ``operation`` can cost, held against the key's budget."""
         prices = self._recorder.prices
-        if operation == "embeddings":
+        if operation in ("embeddings", "moderations"):
             return spend_estimate.embeddings(prices, targets, body)
-        if operation == "transcription":
+        if operation in ("transcription", "translation"):
             return spend_estimate.transcription(prices, targets, payload)
+        if operation == "rerank":
+            return spend_estimate.rerank(prices, targets, body)
         return spend_estimate.images(prices, targets, body)
 
 
@@ -331,10 +330,3 @@ async def _multipart(
     finally:
         await form.close()
     return fields, uploads
-
-
-def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"file: larger than {limit // (1024 * 1024)} MiB (MAX_AUDIO_BYTES)",
-        param="file",
-    )

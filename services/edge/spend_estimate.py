@@ -12,7 +12,9 @@ the most output the request allows:
 * embeddings: the input counted with tiktoken;
 * images: ``n`` images at the per-image price;
 * transcription: the audio's length, read from a WAV header or bounded by
-  the file size at ``MIN_AUDIO_BITRATE`` for compressed formats.
+  the file size at ``MIN_AUDIO_BITRATE`` for compressed formats;
+* speech: the input's characters;
+* rerank: the query over every document, in search units and in tokens.
 """
 
 from __future__ import annotations
@@ -105,6 +107,41 @@ def transcription(
     minutes = audio_seconds_at_most(audio) / 60
     usd = max((minutes * p.per_minute for p in _prices(book, targets)), default=0.0)
     return Estimate(usd)
+
+
+def speech(
+    book: PriceBook, targets: Iterable[common_pb2.Target], body: dict[str, Any]
+) -> Estimate:
+    characters = len(str(body.get("input") or ""))
+    usd = max(
+        (characters * p.per_million_chars / 1_000_000 for p in _prices(book, targets)),
+        default=0.0,
+    )
+    return Estimate(usd)
+
+
+def rerank(
+    book: PriceBook, targets: Iterable[common_pb2.Target], body: dict[str, Any]
+) -> Estimate:
+    documents = body.get("documents") or []
+    units = max(1, math.ceil(len(documents) / 100))
+    # Every document is read with the query beside it.
+    query = _input_tokens(str(body.get("query") or ""))
+    tokens = sum(query + _input_tokens(_document_text(d)) for d in documents)
+    usd = max(
+        (
+            units * p.per_search + tokens * p.input / 1_000_000
+            for p in _prices(book, targets)
+        ),
+        default=0.0,
+    )
+    return Estimate(usd, tokens)
+
+
+def _document_text(document: object) -> str:
+    return (
+        str(document.get("text") or "") if isinstance(document, dict) else str(document)
+    )
 
 
 def audio_seconds_at_most(audio: bytes) -> float:

@@ -40,6 +40,7 @@ from services.executor.failures import (
 )
 from services.executor.guard import ACCOUNT_SCOPED, Guard, Resting, RestReason
 from services.executor.media.calls import OPERATIONS, MediaCalls
+from services.executor.media.speech import Speaker
 from services.executor.reply import ReplyWriter
 from services.executor.settings import ExecutorSettings
 from services.executor.upstream import UpstreamSession
@@ -62,6 +63,7 @@ class PlanRunner:
         self._config = config
         self._guard = guard
         self._media = MediaCalls(session, settings.transcription_timeout_s)
+        self._speaker = Speaker(session)
         self._chat = ChatCalls(session, adapters, settings, guard)
 
     async def run(
@@ -197,6 +199,9 @@ class PlanRunner:
 
     async def _serve(self, attempt: Attempt, account: AccountView) -> None:
         dispatch = attempt.dispatch
+        if dispatch.operation == "speech":
+            await self._speak(attempt, account)
+            return
         if dispatch.operation not in OPERATIONS:
             await self._chat.serve(attempt, account)
             return
@@ -210,6 +215,21 @@ class PlanRunner:
                 attempt.bodies.client or {},
             )
         await attempt.done(body=answer.body, usage=answer.usage, units=answer.units)
+
+    async def _speak(self, attempt: Attempt, account: AccountView) -> None:
+        """Streams the audio as it comes; priced per input character."""
+        body = attempt.bodies.client or {}
+        attempt.start(account)
+        audio = self._speaker.speak(
+            attempt.provider, account, attempt.target.model, body
+        )
+        async with asyncio.timeout(self._guard.resilience.target_timeout_s):
+            async for data in audio:
+                if not attempt.ttft_ms:
+                    attempt.first_token()
+                await attempt.writer.chunks([data])
+        characters = float(len(str(body.get("input") or "")))
+        await attempt.done(body=b"", usage=common_pb2.Usage(), units=characters)
 
 
 def _none_usable(provider_id: str, rest: Resting) -> UpstreamFailure:

@@ -122,7 +122,7 @@ class ModelPrice(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., input: _Optional[float] = ..., output: _Optional[float] = ..., cached_input: _Optional[float] = ..., cache_write: _Optional[float] = ..., cache_write_1h: _Optional[float] = ...) -> None: ...
 
 class Provider(_message.Message):
-    __slots__ = ("id", "kind", "format", "base_url", "aliases", "accounts", "models", "enabled", "display_name", "headers", "embedding_models", "image_models", "transcription_models")
+    __slots__ = ("id", "kind", "format", "base_url", "aliases", "accounts", "models", "enabled", "display_name", "headers", "embedding_models", "image_models", "transcription_models", "speech_models", "rerank_models", "moderation_models")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +143,9 @@ class Provider(_message.Message):
     EMBEDDING_MODELS_FIELD_NUMBER: _ClassVar[int]
     IMAGE_MODELS_FIELD_NUMBER: _ClassVar[int]
     TRANSCRIPTION_MODELS_FIELD_NUMBER: _ClassVar[int]
+    SPEECH_MODELS_FIELD_NUMBER: _ClassVar[int]
+    RERANK_MODELS_FIELD_NUMBER: _ClassVar[int]
+    MODERATION_MODELS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: str
     format: _common_pb2.ApiFormat
@@ -156,7 +159,10 @@ class Provider(_message.Message):
     embedding_models: _containers.RepeatedScalarFieldContainer[str]
     image_models: _containers.RepeatedScalarFieldContainer[str]
     transcription_models: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., base_url: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., models: _Optional[_Iterable[str]] = ..., enabled: _Optional[bool] = ..., display_name: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., embedding_models: _Optional[_Iterable[str]] = ..., image_models: _Optional[_Iterable[str]] = ..., transcription_models: _Optional[_Iterable[str]] = ...) -> None: ...
+    speech_models: _containers.RepeatedScalarFieldContainer[str]
+    rerank_models: _containers.RepeatedScalarFieldContainer[str]
+    moderation_models: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.ApiFormat, str]] = ..., base_url: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., models: _Optional[_Iterable[str]] = ..., enabled: _Optional[bool] = ..., display_name: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., embedding_models: _Optional[_Iterable[str]] = ..., image_models: _Optional[_Iterable[str]] = ..., transcription_models: _Optional[_Iterable[str]] = ..., speech_models: _Optional[_Iterable[str]] = ..., rerank_models: _Optional[_Iterable[str]] = ..., moderation_models: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Account(_message.Message):
     __slots__ = ("id", "name", "sealed_credential", "priority", "enabled")

@@ -48,10 +48,14 @@ class Provider(Base):
     display_name: Mapped[str] = mapped_column(String(128), default="")
     aliases: Mapped[list[str]] = mapped_column(default=list)
     models: Mapped[list[str]] = mapped_column(default=list)
-    # Models of other kinds (for /v1/embeddings, images, transcriptions).
+    # Models of other kinds (for /v1/embeddings, images, transcriptions,
+    # speech, rerank and moderations).
     embedding_models: Mapped[list[str]] = mapped_column(default=list)
     image_models: Mapped[list[str]] = mapped_column(default=list)
     transcription_models: Mapped[list[str]] = mapped_column(default=list)
+    speech_models: Mapped[list[str]] = mapped_column(default=list)
+    rerank_models: Mapped[list[str]] = mapped_column(default=list)
+    moderation_models: Mapped[list[str]] = mapped_column(default=list)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # "env", "demo" or "api": who registered it (env ones are re-synced at start).

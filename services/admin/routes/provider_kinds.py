@@ -23,6 +23,9 @@ class ProviderKind(SnakeModel):
     embedding_models: list[str]
     image_models: list[str]
     transcription_models: list[str]
+    speech_models: list[str]
+    rerank_models: list[str]
+    moderation_models: list[str]
 
 
 class ProviderKinds(SnakeModel):
@@ -47,6 +50,9 @@ async def provider_kinds(_: Admin) -> ProviderKinds:
                 embedding_models=list(p.embedding_models),
                 image_models=list(p.image_models),
                 transcription_models=list(p.transcription_models),
+                speech_models=list(p.speech_models),
+                rerank_models=list(p.rerank_models),
+                moderation_models=list(p.moderation_models),
             )
             for p in PRESETS.values()
         ]

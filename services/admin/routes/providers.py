@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniroute.base_urls import normalize_base_url
 from omniroute.errors import BadRequest, NotFound
-from omniroute.presets import PRESETS, preset_for
+from omniroute.presets import PRESETS, TYPED_MODEL_LISTS, preset_for
 from omniroute.runtime.crypto import mask_secret, seal, seal_text
 from services.admin.audit import change
 from services.admin.auth import Admin
@@ -49,6 +49,9 @@ class ProviderIn(SnakeModel):
     embedding_models: list[str] = Field(default_factory=list, max_length=1000)
     image_models: list[str] = Field(default_factory=list, max_length=1000)
     transcription_models: list[str] = Field(default_factory=list, max_length=1000)
+    speech_models: list[str] = Field(default_factory=list, max_length=1000)
+    rerank_models: list[str] = Field(default_factory=list, max_length=1000)
+    moderation_models: list[str] = Field(default_factory=list, max_length=1000)
     aliases: list[str] = Field(default_factory=list, max_length=100)
     display_name: str = Field("", max_length=128)
     headers: dict[str, str] = Field(
@@ -66,9 +69,7 @@ class ProviderIn(SnakeModel):
             raise ValueError("use 1-64 lowercase letters, digits, '.', '_' or '-'")
         return value
 
-    @field_validator(
-        "models", "embedding_models", "image_models", "transcription_models", "aliases"
-    )
+    @field_validator(*TYPED_MODEL_LISTS, "models", "aliases")
     @classmethod
     def _names(cls, values: list[str]) -> list[str]:
         cleaned = [v.strip() for v in values if v.strip()]
@@ -95,6 +96,9 @@ class ProviderOut(BaseModel):
     embedding_models: list[str]
     image_models: list[str]
     transcription_models: list[str]
+    speech_models: list[str]
+    rerank_models: list[str]
+    moderation_models: list[str]
     aliases: list[str]
     enabled: bool
     source: str
@@ -113,6 +117,9 @@ class ProviderOut(BaseModel):
             embedding_models=list(provider.embedding_models or ()),
             image_models=list(provider.image_models or ()),
             transcription_models=list(provider.transcription_models or ()),
+            speech_models=list(provider.speech_models or ()),
+            rerank_models=list(provider.rerank_models or ()),
+            moderation_models=list(provider.moderation_models or ()),
             aliases=list(provider.aliases),
             enabled=provider.enabled,
             source=provider.source,
@@ -295,15 +302,9 @@ def apply(provider: Provider, body: ProviderIn, secret: bytes) -> None:
     provider.base_url = base_url
     provider.display_name = body.display_name
     provider.models = list(dict.fromkeys(body.models or preset.models))
-    provider.embedding_models = list(
-        dict.fromkeys(body.embedding_models or preset.embedding_models)
-    )
-    provider.image_models = list(
-        dict.fromkeys(body.image_models or preset.image_models)
-    )
-    provider.transcription_models = list(
-        dict.fromkeys(body.transcription_models or preset.transcription_models)
-    )
+    for field in TYPED_MODEL_LISTS:
+        chosen = getattr(body, field) or getattr(preset, field)
+        setattr(provider, field, list(dict.fromkeys(chosen)))
     provider.aliases = list(dict.fromkeys(body.aliases or preset.aliases))
     if "headers" in body.model_fields_set or provider.headers is None:
         # Stored headers are never shown, so an update that does not name

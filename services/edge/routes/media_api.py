@@ -67,6 +67,37 @@ async def transcriptions(request: Request) -> Response:
     return response
 
 
+@router.post("/v1/audio/translations")
+async def translations(request: Request) -> Response:
+    """Speech to English text: multipart ``file`` and ``model``."""
+    response: Response = await edge(request).media.translations(request)
+    return response
+
+
+@router.post("/v1/audio/speech")
+async def speech(request: Request) -> Response:
+    """Text to speech, streamed (``response_format`` mp3, opus, aac, flac,
+    wav or pcm)."""
+    response: Response = await edge(request).speech.speech(request)
+    return response
+
+
+@router.post("/v1/moderations")
+async def moderations(request: Request) -> Response:
+    """OpenAI moderations: text and image inputs, per-category scores."""
+    response: Response = await edge(request).media.moderations(request)
+    return response
+
+
+@router.post("/v1/rerank")
+@router.post("/v2/rerank")
+async def rerank(request: Request) -> Response:
+    """Rerank documents against a query (Cohere's shape; Cohere's SDKs call
+    ``/v1/rerank`` and ``/v2/rerank``)."""
+    response: Response = await edge(request).media.rerank(request)
+    return response
+
+
 @router.post("/v1/providers/{provider}/embeddings")
 async def provider_embeddings(request: Request, provider: str) -> Response:
     """Embeddings pinned to one provider."""
@@ -80,4 +111,28 @@ async def provider_images(request: Request, provider: str) -> Response:
     """Image generation pinned to one provider."""
     pin = provider_pin(request, provider)
     response: Response = await edge(request).media.images(request, pin)
+    return response
+
+
+@router.post("/v1/providers/{provider}/audio/speech")
+async def provider_speech(request: Request, provider: str) -> Response:
+    """Text to speech pinned to one provider."""
+    pin = provider_pin(request, provider)
+    response: Response = await edge(request).speech.speech(request, pin)
+    return response
+
+
+@router.post("/v1/providers/{provider}/moderations")
+async def provider_moderations(request: Request, provider: str) -> Response:
+    """Moderations pinned to one provider."""
+    pin = provider_pin(request, provider)
+    response: Response = await edge(request).media.moderations(request, pin)
+    return response
+
+
+@router.post("/v1/providers/{provider}/rerank")
+async def provider_rerank(request: Request, provider: str) -> Response:
+    """Rerank pinned to one provider."""
+    pin = provider_pin(request, provider)
+    response: Response = await edge(request).media.rerank(request, pin)
     return response

@@ -79,4 +79,6 @@ def auth_headers(style: AuthStyle, credential: str) -> dict[str, str]:
         return {"Authorization": f"Token {credential}"}
     if style is AuthStyle.RAW:
         return {"Authorization": credential}
+    if style is AuthStyle.XI_API_KEY:
+        return {"xi-api-key": credential}
     return {"Authorization": f"Bearer {credential}"}

@@ -35,7 +35,10 @@ def openai_error_message(raw: bytes) -> str:
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict):
-            return str(error.get("message") or error.get("detail") or error)[:2000]
+            detail = error.get("detail")
+            if isinstance(detail, dict):  # ElevenLabs: {"detail": {"message"}}
+                detail = detail.get("message") or detail
+            return str(error.get("message") or detail or error)[:2000]
         return str(error)[:2000]
     return str(body)[:2000]
 

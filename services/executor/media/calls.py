@@ -1,5 +1,6 @@
-"""Embeddings, image generation and edits, and transcription, as executor
-operations.
+"""Embeddings, image generation and edits, transcription and translation,
+moderations and rerank, as executor operations (speech, which streams, is
+``speech.py``).
 
 They ride the same dispatch path as chat (plans, fallback, breakers,
 cooldowns); only the upstream call differs. Answers go back whole, in
@@ -23,10 +24,21 @@ from services.executor.classify import FailureKind, UpstreamFailure
 from services.executor.config_view import AccountView, ProviderView
 from services.executor.media.embeddings import LocalEmbedder, upstream_usage
 from services.executor.media.http import send_json
+from services.executor.media.rerank import Reranker
 from services.executor.media.transcription import Audio, Transcriber
 from services.executor.upstream import UpstreamSession
 
-OPERATIONS = frozenset({"embeddings", "images", "image_edits", "transcription"})
+OPERATIONS = frozenset(
+    {
+        "embeddings",
+        "images",
+        "image_edits",
+        "transcription",
+        "translation",
+        "moderations",
+        "rerank",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +55,7 @@ class MediaCalls:
         self._session = session
         self._local = LocalEmbedder()
         self._transcriber = Transcriber(session, transcription_timeout_s)
+        self._reranker = Reranker(session, self._local)
 
     async def run(
         self,
@@ -53,7 +66,7 @@ class MediaCalls:
         body: dict[str, Any],
     ) -> MediaAnswer:
         operation = dispatch.operation
-        if operation == "transcription":
+        if operation in ("transcription", "translation"):
             audio = Audio(
                 dispatch.payload,
                 dispatch.payload_type,
@@ -62,17 +75,22 @@ class MediaCalls:
                 str(body.get("prompt") or ""),
             )
             transcript = await self._transcriber.transcribe(
-                provider, account, model, audio
+                provider, account, model, audio, translate=operation == "translation"
             )
             return MediaAnswer(
                 transcript.body(), common_pb2.Usage(), transcript.duration
             )
+        if operation == "rerank":
+            ranked = await self._reranker.rerank(provider, account, model, body)
+            return MediaAnswer(ranked.body, ranked.usage, ranked.search_units)
         if operation == "embeddings" and provider.preset.kind == "local":
             raw, usage = await self._local.embed(model, body)
             return MediaAnswer(raw, usage)
         if provider.preset.kind == "local":
             raise UpstreamFailure(
-                FailureKind.CLIENT, 400, "the local provider only serves embeddings"
+                FailureKind.CLIENT,
+                400,
+                "the local provider only serves embeddings and rerank",
             )
         headers = {
             **provider.headers,
@@ -89,7 +107,7 @@ class MediaCalls:
             return MediaAnswer(
                 raw, common_pb2.Usage(), float(len(answer.get("data") or ()))
             )
-        path = "/embeddings" if operation == "embeddings" else "/images/generations"
+        path = _PATHS[operation]
         answer, raw = await send_json(
             self._session,
             "POST",
@@ -102,6 +120,13 @@ class MediaCalls:
         return MediaAnswer(
             raw, common_pb2.Usage(), float(len(answer.get("data") or ()))
         )
+
+
+_PATHS = {
+    "embeddings": "/embeddings",
+    "images": "/images/generations",
+    "moderations": "/moderations",
+}
 
 
 def _edit_form(payload: bytes, body: dict[str, Any], model: str) -> aiohttp.FormData:

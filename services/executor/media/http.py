@@ -22,7 +22,26 @@ async def send_json(
     data: Any = None,
     params: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], bytes]:
-    """(the parsed answer, its raw bytes); raises UpstreamFailure."""
+    """(the parsed answer, its raw bytes); raises UpstreamFailure, also when
+    the answer is not a JSON object."""
+    body, raw = await request_json(
+        session, method, url, headers, data=data, params=params
+    )
+    if not isinstance(body, dict):
+        raise UpstreamFailure(FailureKind.SERVER, 200, "unexpected provider answer")
+    return body, raw
+
+
+async def request_json(
+    session: UpstreamSession,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    *,
+    data: Any = None,
+    params: dict[str, str] | None = None,
+) -> tuple[Any, bytes]:
+    """(any parsed JSON answer, its raw bytes); raises UpstreamFailure."""
     async with session.request(
         method, url, headers=headers, data=data, params=params
     ) as response:
@@ -38,11 +57,8 @@ async def send_json(
                 response.status, openai_error_message(raw), dict(response.headers)
             )
     try:
-        body = orjson.loads(raw)
+        return orjson.loads(raw), raw
     except orjson.JSONDecodeError:
         raise UpstreamFailure(
             FailureKind.SERVER, 200, "the provider's answer is not JSON"
         ) from None
-    if not isinstance(body, dict):
-        raise UpstreamFailure(FailureKind.SERVER, 200, "unexpected provider answer")
-    return body, raw

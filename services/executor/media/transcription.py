@@ -40,12 +40,13 @@ class Transcript:
     text: str
     language: str
     duration: float
+    task: str = "transcribe"
 
     def body(self) -> bytes:
         return orjson.dumps(
             {
                 "text": self.text,
-                "task": "transcribe",
+                "task": self.task,
                 "language": self.language,
                 "duration": self.duration,
             }
@@ -58,9 +59,23 @@ class Transcriber:
         self.timeout_s = timeout_s
 
     async def transcribe(
-        self, provider: ProviderView, account: AccountView, model: str, audio: Audio
+        self,
+        provider: ProviderView,
+        account: AccountView,
+        model: str,
+        audio: Audio,
+        *,
+        translate: bool = False,
     ) -> Transcript:
+        """The audio's text, or (``translate``) its English translation,
+        which only OpenAI-compatible whisper servers make."""
         kind = provider.preset.kind
+        if translate and kind in ("deepgram", "assemblyai"):
+            raise UpstreamFailure(
+                FailureKind.PROVIDER_SCOPED,
+                400,
+                f"{provider.id} transcribes but does not translate audio",
+            )
         headers = {
             **provider.headers,
             **auth_headers(provider.preset.auth, account.credential),
@@ -71,7 +86,7 @@ class Transcriber:
                     return await self._deepgram(provider, headers, model, audio)
                 if kind == "assemblyai":
                     return await self._assemblyai(provider, headers, model, audio)
-                return await self._whisper(provider, headers, model, audio)
+                return await self._whisper(provider, headers, model, audio, translate)
         except TimeoutError as exc:
             raise as_failure(
                 exc,
@@ -147,7 +162,12 @@ class Transcriber:
             delay = min(delay * 2, _POLL_MAX_S)
 
     async def _whisper(
-        self, provider: ProviderView, headers: dict[str, str], model: str, audio: Audio
+        self,
+        provider: ProviderView,
+        headers: dict[str, str],
+        model: str,
+        audio: Audio,
+        translate: bool = False,
     ) -> Transcript:
         form = aiohttp.FormData()
         form.add_field(
@@ -155,17 +175,19 @@ class Transcriber:
         )
         form.add_field("model", model)
         form.add_field("response_format", "verbose_json")
-        if audio.language:
+        if audio.language and not translate:
             form.add_field("language", audio.language)
         if audio.prompt:
             form.add_field("prompt", audio.prompt)
+        task = "translations" if translate else "transcriptions"
         body = await self._send(
-            "POST", f"{provider.base_url}/audio/transcriptions", headers, data=form
+            "POST", f"{provider.base_url}/audio/{task}", headers, data=form
         )
         return Transcript(
             text=str(body.get("text", "")),
             language=str(body.get("language") or audio.language or ""),
             duration=float(body.get("duration") or 0.0),
+            task="translate" if translate else "transcribe",
         )
 
     async def _send(
