@@ -8,14 +8,20 @@ tests. It speaks each provider's own wire format:
 
 * OpenAI ``/v1/chat/completions`` (and ``/chat/completions``), ``/v1/responses``,
   ``/v1/models``, ``/v1/embeddings``, ``/v1/images/generations``,
-  ``/v1/audio/transcriptions``;
+  ``/v1/audio/transcriptions``, ``/v1/audio/translations``,
+  ``/v1/audio/speech`` (``speech.py``), ``/v1/moderations``
+  (``moderation.py``);
 * Anthropic ``/v1/messages``, ``/v1/messages/count_tokens``, ``/v1/models``
   (when ``anthropic-version`` is sent);
 * Gemini ``/v1beta/models`` and ``/{v1beta,v1}/models/{model}:generateContent``,
   ``:streamGenerateContent`` (``?alt=sse`` or a JSON array), ``:countTokens``;
 * Ollama ``/api/chat`` (NDJSON unless ``"stream": false``), ``/api/tags``;
 * Deepgram ``/v1/listen``; AssemblyAI ``/v2/upload``, ``/v2/transcript``,
-  ``/v2/transcript/{id}``.
+  ``/v2/transcript/{id}``; ElevenLabs ``/v1/text-to-speech/{voice_id}`` (and
+  ``/stream``);
+* rerank (``rerank.py``): Cohere ``/v2/rerank`` and ``/v1/rerank``, Jina
+  ``/jina/v1/rerank``, Voyage ``/voyage/v1/rerank``, TEI ``/tei/rerank``,
+  Infinity ``/infinity/rerank``.
 
 Deterministic answers (``answers.py`` holds the code):
 

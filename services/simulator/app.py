@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.simulator import chat_routes, control, media_routes
+from services.simulator import (
+    chat_routes,
+    control,
+    media_routes,
+    moderation_routes,
+    rerank_routes,
+    speech_routes,
+)
 from services.simulator.state import STATE, SimConfig, SimState
 
 # Audio uploads and base64 images exceed aiohttp's 1 MiB default.
@@ -20,6 +27,9 @@ def build_app(config: SimConfig) -> web.Application:
     control.add_routes(app)
     chat_routes.add_routes(app, state)
     media_routes.add_routes(app)
+    speech_routes.add_routes(app)
+    moderation_routes.add_routes(app)
+    rerank_routes.add_routes(app)
     return app
 
 

@@ -1,13 +1,16 @@
-"""Speech-to-text, deterministic: OpenAI (whisper-style) transcriptions,
-Deepgram ``/v1/listen`` and AssemblyAI upload + transcript jobs.
+"""Speech-to-text, deterministic: OpenAI (whisper-style) transcriptions and
+translations, Deepgram ``/v1/listen`` and AssemblyAI upload + transcript jobs.
 
 * Content type comes from magic bytes: ``RIFF…WAVE`` audio/wav, ``ID3`` or
-  an MPEG frame sync audio/mpeg, ``fLaC`` audio/flac, ``OggS`` audio/ogg,
-  EBML audio/webm, ``ftyp`` at offset 4 audio/mp4, else
-  application/octet-stream.
-* Duration: a WAV's own header (data bytes / byte rate); otherwise the size
+  an MPEG frame sync audio/mpeg, an ADTS sync (layer 00) audio/aac,
+  ``fLaC`` audio/flac, ``OggS`` audio/ogg, EBML audio/webm, ``ftyp`` at
+  offset 4 audio/mp4, else application/octet-stream.
+* Duration: read from the clip itself where ``audio_formats`` can (a WAV's
+  header, MP3 or ADTS frames, FLAC's STREAMINFO, an Ogg Opus granule), so
+  the simulator's own speech reads back at its length; otherwise the size
   at 128 kbit/s (16,000 bytes a second), rounded to milliseconds.
-* Text: ``"Simulated transcript of <N> bytes of <content type>."``
+* Text: ``"Simulated transcript of <N> bytes of <content type>."`` (a
+  translation: ``"Simulated English translation of …"``).
 * AssemblyAI: a job is ``queued`` when created, ``queued`` at its first poll,
   ``processing`` at the second, ``completed`` from the third; an
   ``audio_url`` that is not one of the simulator's uploads ends ``error``.
@@ -19,6 +22,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from services.simulator import audio_formats
 
 BYTES_PER_SECOND = 16_000
 COMPLETED_AT_POLL = 3
@@ -35,6 +40,13 @@ class AudioInfo:
         return f"Simulated transcript of {self.size} bytes of {self.content_type}."
 
     @property
+    def translation(self) -> str:
+        return (
+            f"Simulated English translation of {self.size} bytes"
+            f" of {self.content_type}."
+        )
+
+    @property
     def words(self) -> list[str]:
         return self.transcript.split()
 
@@ -43,6 +55,8 @@ def sniff(data: bytes) -> str:
     """The audio content type by magic bytes."""
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         return "audio/wav"
+    if audio_formats.is_adts(data):
+        return "audio/aac"
     if data[:3] == b"ID3" or (
         len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0
     ):
@@ -58,25 +72,9 @@ def sniff(data: bytes) -> str:
     return "application/octet-stream"
 
 
-def _wav_duration(data: bytes) -> float | None:
-    offset, byte_rate, data_size = 12, 0, None
-    while offset + 8 <= len(data):
-        kind = data[offset : offset + 4]
-        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
-        if kind == b"fmt " and offset + 20 <= len(data):
-            byte_rate = int.from_bytes(data[offset + 16 : offset + 20], "little")
-        elif kind == b"data":
-            data_size = min(size, len(data) - offset - 8)
-            break
-        offset += 8 + size + (size & 1)
-    if not byte_rate or data_size is None:
-        return None
-    return data_size / byte_rate
-
-
 def describe(data: bytes) -> AudioInfo:
     kind = sniff(data)
-    duration = _wav_duration(data) if kind == "audio/wav" else None
+    duration = audio_formats.duration_of(kind, data)
     if duration is None:
         duration = len(data) / BYTES_PER_SECOND
     return AudioInfo(len(data), kind, round(duration, 3))
@@ -95,7 +93,26 @@ def openai_transcription(
 ) -> Any:
     """The body of ``/v1/audio/transcriptions`` for ``response_format``:
     a dict for ``json``/``verbose_json``, a string for ``text``/``srt``/``vtt``."""
-    text = info.transcript
+    usage = {"type": "duration", "seconds": max(1, round(info.duration))}
+    body = _speech_text_body(info, info.transcript, response_format)
+    if not isinstance(body, dict):
+        return body
+    if response_format == "verbose_json":
+        body.update(task="transcribe", language=language or "english")
+    return {**body, "usage": usage}
+
+
+def openai_translation(info: AudioInfo, response_format: str) -> Any:
+    """The body of ``/v1/audio/translations``: as a transcription's, but the
+    text is an English translation (``verbose_json`` says ``"translate"``,
+    language ``"english"``) and there is no ``usage``."""
+    body = _speech_text_body(info, info.translation, response_format)
+    if isinstance(body, dict) and response_format == "verbose_json":
+        body.update(task="translate", language="english")
+    return body
+
+
+def _speech_text_body(info: AudioInfo, text: str, response_format: str) -> Any:
     if response_format == "text":
         return text
     if response_format in ("srt", "vtt"):
@@ -103,29 +120,27 @@ def openai_transcription(
         start = _timestamp(0.0, "," if response_format == "srt" else ".")
         cue = f"{start} --> {end}\n{text}\n"
         return f"1\n{cue}" if response_format == "srt" else f"WEBVTT\n\n{cue}"
-    usage = {"type": "duration", "seconds": max(1, round(info.duration))}
     if response_format != "verbose_json":
-        return {"text": text, "usage": usage}
+        return {"text": text}
+    segment = {
+        "id": 0,
+        "seek": 0,
+        "start": 0.0,
+        "end": info.duration,
+        "text": text,
+        "tokens": list(range(len(text.split()))),
+        "temperature": 0.0,
+        "avg_logprob": -0.1,
+        "compression_ratio": 1.0,
+        "no_speech_prob": 0.0,
+    }
+    # Key order as OpenAI sends it: task and language come first.
     return {
-        "task": "transcribe",
-        "language": language or "english",
+        "task": None,
+        "language": None,
         "duration": info.duration,
         "text": text,
-        "segments": [
-            {
-                "id": 0,
-                "seek": 0,
-                "start": 0.0,
-                "end": info.duration,
-                "text": text,
-                "tokens": list(range(len(info.words))),
-                "temperature": 0.0,
-                "avg_logprob": -0.1,
-                "compression_ratio": 1.0,
-                "no_speech_prob": 0.0,
-            }
-        ],
-        "usage": usage,
+        "segments": [segment],
     }
 
 

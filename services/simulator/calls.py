@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RECENT_LIMIT = 200
-SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-api-key", "x-goog-api-key", "api-key", "xi-api-key"}
+)
 
 
 @dataclass(slots=True)

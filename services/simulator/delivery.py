@@ -107,15 +107,26 @@ async def send_stream(
     frames: Sequence[bytes],
     *,
     content_type: str,
-    error_frame: ErrorFrame,
+    error_frame: ErrorFrame | None,
+    headers: dict[str, str] | None = None,
 ) -> web.StreamResponse:
-    """Streams ``frames`` one write each, ``chunk_delay_ms`` apart."""
+    """Streams ``frames`` one write each, ``chunk_delay_ms`` apart.
+
+    ``error_frame`` None: the body is raw bytes (audio) with no in-stream
+    error event, so ``error_after_chunks`` N cuts the connection after N
+    chunks instead, or, at 0, answers the plain error before any byte."""
     rule = _fault(request)
+    if error_frame is None and rule is not None and rule.error_after_chunks == 0:
+        status = rule.status or 500
+        message = rule.message or default_message(status)
+        return error_response(request[DIALECT], status, message)
     config = request.app[STATE].config
     delay_ms = config.chunk_delay_ms
     if rule is not None and rule.chunk_delay_ms is not None:
         delay_ms = rule.chunk_delay_ms
-    response = web.StreamResponse(headers={"Cache-Control": "no-cache"})
+    response = web.StreamResponse(
+        headers={"Cache-Control": "no-cache", **(headers or {})}
+    )
     response.content_type = content_type
     if content_type == SSE:
         response.charset = "utf-8"
@@ -138,7 +149,7 @@ async def _write_frames(
     frames: Sequence[bytes],
     rule: FaultRule | None,
     delay_ms: float,
-    error_frame: ErrorFrame,
+    error_frame: ErrorFrame | None,
 ) -> None:
     for index, frame in enumerate(frames):
         if rule is not None:
@@ -148,6 +159,9 @@ async def _write_frames(
                 _abort(request)
                 return
             if rule.error_after_chunks == index:
+                if error_frame is None:
+                    _abort(request)
+                    return
                 status = rule.status or 500
                 message = rule.message or default_message(status)
                 await response.write(error_frame(status, message, index))

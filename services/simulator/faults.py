@@ -17,7 +17,9 @@ The first matching rule wins (``path`` is a substring of the request path,
 * ``hang_after_chunks`` N: send N chunks, then stall (0: headers only);
 * ``truncate_after_chunks`` N: send N chunks, then close the connection;
 * ``error_after_chunks`` N: send N chunks, then the format's own in-stream
-  error event (its type from ``status``, default 500) and end;
+  error event (its type from ``status``, default 500) and end; raw audio
+  streams have no such event: they are cut off after N chunks (at 0, the
+  plain error is the whole answer);
 * ``malformed``: the body, or a stream's first chunk, has its JSON cut in half;
 * ``chunk_delay_ms``: time between chunks for this call.
 

@@ -56,14 +56,14 @@ class Inbound:
 def credential_of(request: web.Request) -> str | None:
     """The key the call presented: ``Authorization`` (``Bearer``, Deepgram's
     ``Token``, or AssemblyAI's bare key), ``x-api-key``, ``x-goog-api-key``,
-    ``api-key`` (Azure) or ``?key=``."""
+    ``api-key`` (Azure), ``xi-api-key`` (ElevenLabs) or ``?key=``."""
     authorization = request.headers.get("Authorization")
     if authorization:
         for scheme in SCHEMES:
             if authorization.lower().startswith(scheme):
                 return authorization[len(scheme) :].strip()
         return authorization.strip()
-    for header in ("x-api-key", "x-goog-api-key", "api-key"):
+    for header in ("x-api-key", "x-goog-api-key", "api-key", "xi-api-key"):
         if header in request.headers:
             return request.headers[header]
     return request.query.get("key")
@@ -91,6 +91,10 @@ async def read_inbound(request: web.Request) -> Inbound:
             inbound.json = orjson.loads(raw)
         except orjson.JSONDecodeError:
             inbound.json = None
-    if isinstance(inbound.json, dict) and isinstance(inbound.json.get("model"), str):
-        inbound.model = inbound.json["model"]
+    if isinstance(inbound.json, dict):
+        # ElevenLabs names the model ``model_id``.
+        for name in ("model", "model_id"):
+            if isinstance(inbound.json.get(name), str):
+                inbound.model = inbound.json[name]
+                break
     return inbound
