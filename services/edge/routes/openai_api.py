@@ -82,4 +82,7 @@ def _model_object(entry: router_pb2.ModelEntry) -> dict[str, object]:
         "object": "model",
         "created": entry.created,
         "owned_by": entry.owned_by,
+        # Ours: "chat", "embedding", "image", "audio", "speech", "rerank" or
+        # "moderation", the endpoint the model serves (SDKs ignore it).
+        "type": entry.type or "chat",
     }
