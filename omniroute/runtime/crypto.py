@@ -70,6 +70,41 @@ def signed_client(secret: bytes, address: str, signature: str) -> bool:
     return hmac.compare_digest(sign_client(secret, address), signature)
 
 
+# The edge tells admin which API key a ``/v1/files`` or ``/v1/batches``
+# request belongs to; admin believes it only with the signature.
+OWNER_HEADER = "X-OmniRoute-Owner"
+OWNER_SIGNATURE_HEADER = "X-OmniRoute-Owner-Signature"
+
+
+def sign_owner(secret: bytes, key_id: str) -> str:
+    return _signature(secret, b"owner", key_id)
+
+
+def signed_owner(secret: bytes, key_id: str, signature: str) -> bool:
+    return hmac.compare_digest(sign_owner(secret, key_id), signature)
+
+
+# Admin's batch runner sends a batch's lines through the edge as the key that
+# made the batch: it holds no key, only the id and this signature, which
+# carries its time so a copied header soon stops working.
+ACT_AS_HEADER = "X-OmniRoute-Act-As"
+ACT_AS_SIGNATURE_HEADER = "X-OmniRoute-Act-As-Signature"
+ACT_AS_VALID_S = 300
+
+
+def sign_act_as(secret: bytes, key_id: str, at: int) -> str:
+    """``<unix seconds>.<signature>`` of acting as ``key_id`` at ``at``."""
+    return f"{at}.{_signature(secret, b'act-as', f'{key_id}:{at}')}"
+
+
+def signed_act_as(secret: bytes, key_id: str, token: str, now: float) -> bool:
+    at, _, signature = token.partition(".")
+    if not at.isdigit() or abs(now - int(at)) > ACT_AS_VALID_S:
+        return False
+    expected = _signature(secret, b"act-as", f"{key_id}:{at}")
+    return hmac.compare_digest(expected, signature)
+
+
 def new_device_token(secret: bytes) -> str:
     """A browser's proof that it logged in before (the login guard's device
     cookie): a random id and its signature, so nobody can make one up."""

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute import outbound_policy
+from omniroute.blobs import LocalBlobStore
 from omniroute.errors import (
     BadRequest,
     GatewayError,
@@ -44,6 +45,7 @@ from services.admin.routes import (
     cache,
     cache_health,
     cli_tools,
+    client_files,
     combos,
     evals,
     models,
@@ -109,6 +111,7 @@ def create_app(
             keys=keys,
             publisher=publisher,
             login_guard=guard,
+            blobs=LocalBlobStore(settings.blobs_dir()),
             request_shutdown=request_shutdown or _signal_self,
             restart=restart,
             trusted_proxies=AdminContext.trusted(settings),
@@ -183,6 +186,7 @@ def create_app(
         cli_tools,
         evals,
         monitoring,
+        client_files,
         dashboard,
         unsupported,
     ):

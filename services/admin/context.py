@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from omniroute.blobs import BlobStore
 from omniroute.netaddr import IPNetwork, client_address, parse_networks
 from omniroute.runtime.crypto import (
     CLIENT_HEADER,
@@ -31,6 +32,8 @@ class AdminContext:
     keys: RedisKeys
     publisher: SnapshotPublisher
     login_guard: LoginGuard
+    # The bytes of /v1/files (uploads and batch results).
+    blobs: BlobStore
     # Asks the server to stop (POST /api/shutdown); set by __main__.
     request_shutdown: Callable[[], None]
     # Re-runs start-up configuration (POST /api/restart).

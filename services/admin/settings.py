@@ -76,11 +76,31 @@ class AdminSettings(ServiceSettings):
     login_lockout_seconds: int = Field(
         900, ge=1, validation_alias=env("LOGIN_LOCKOUT_SECONDS")
     )
+    # /v1/files and /v1/batches: where file bytes live (empty: DATA_DIR/blobs),
+    # and the limits a key's uploads and batches meet (OpenAI's by default).
+    blob_dir: str = Field("", validation_alias=env("BLOB_DIR"))
+    max_file_bytes: int = Field(
+        200 * 1024 * 1024, ge=1, validation_alias=env("MAX_FILE_BYTES")
+    )
+    max_batch_lines: int = Field(50_000, ge=1, validation_alias=env("MAX_BATCH_LINES"))
+    max_open_batches: int = Field(
+        20, ge=1, validation_alias=env("MAX_OPEN_BATCHES_PER_KEY")
+    )
+    # Lines of all batches in flight at once, per admin: a bounded background
+    # load beside the interactive one.
+    batch_concurrency: int = Field(
+        8, ge=1, le=1024, validation_alias=env("BATCH_CONCURRENCY")
+    )
     # Timeout of outbound calls made for provider/proxy tests and model lists.
     probe_timeout_s: float = Field(15.0, gt=0, validation_alias=env("PROBE_TIMEOUT_S"))
 
     def backups_dir(self) -> Path:
         return self.data_dir.expanduser() / "backups"
+
+    def blobs_dir(self) -> Path:
+        if self.blob_dir:
+            return Path(self.blob_dir).expanduser()
+        return self.data_dir.expanduser() / "blobs"
 
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()

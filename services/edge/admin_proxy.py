@@ -19,7 +19,10 @@ from omniroute.runtime import telemetry
 from omniroute.runtime.crypto import (
     CLIENT_HEADER,
     CLIENT_SIGNATURE_HEADER,
+    OWNER_HEADER,
+    OWNER_SIGNATURE_HEADER,
     sign_client,
+    sign_owner,
 )
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy recomputes.
@@ -41,8 +44,12 @@ _DROPPED = frozenset(
         "x-forwarded-host",
         CLIENT_HEADER.lower(),
         CLIENT_SIGNATURE_HEADER.lower(),
+        OWNER_HEADER.lower(),
+        OWNER_SIGNATURE_HEADER.lower(),
     }
 )
+# A client's own files and batches are served by admin under this prefix.
+OWNED_PREFIX = "/internal"
 
 
 class AdminProxy:
@@ -61,12 +68,15 @@ class AdminProxy:
         if self._session is not None:
             await self._session.close()
 
-    async def forward(self, request: Request) -> Response:
+    async def forward(self, request: Request, owner: str | None = None) -> Response:
+        """Forwards ``request`` to the same path at admin; with ``owner`` (a
+        client's ``/v1/files`` or ``/v1/batches``), to admin's route for the
+        key's own, naming the key in a header only the edge can sign."""
         assert self._session is not None
         path = request.url.path
         if not _plain(path):
             raise NotFound(f"no management path {path}", code="not_found")
-        url = self._base + path
+        url = self._base + (OWNED_PREFIX + path if owner is not None else path)
         if request.url.query:
             url += "?" + request.url.query
         headers = {
@@ -78,6 +88,11 @@ class AdminProxy:
             headers[CLIENT_HEADER] = client.host
             headers[CLIENT_SIGNATURE_HEADER] = sign_client(self._secret, client.host)
         headers["X-Forwarded-Proto"] = request.url.scheme
+        if owner is not None:
+            headers.pop("authorization", None)
+            headers.pop("Authorization", None)
+            headers[OWNER_HEADER] = owner
+            headers[OWNER_SIGNATURE_HEADER] = sign_owner(self._secret, owner)
         # The edge's own span is the parent of admin's (when tracing is on).
         headers.update(telemetry.carrier())
         try:

@@ -28,6 +28,7 @@ from services.edge.request_span import RequestSpan
 from services.edge.routes import (
     admin,
     anthropic_api,
+    files_api,
     gemini_api,
     media_api,
     ollama_api,
@@ -49,6 +50,7 @@ ROUTERS = (
     gemini_api,
     ollama_api,
     media_api,
+    files_api,
     providers_api,
     quotas_api,
     ops,

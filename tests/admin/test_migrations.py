@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
+from services.admin.db import batch_models  # noqa: F401 (its tables)
 from services.admin.db.database import create_engine, migrate
 from services.admin.db.models import Base
 from services.admin.settings import AdminSettings

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from services.admin.db import batch_models  # noqa: F401 (its tables)
 from services.admin.db.models import Base
 
 config = context.config
