@@ -224,6 +224,16 @@ class RedisKeys:
     def budget_holds(self, key_id: str) -> str:
         return f"{self.prefix}budget-holds:{key_id}"
 
+    # Batches (/v1/batches): the lock of the one runner working on a batch
+    # (renewed while it works, so a dead runner's lapses in seconds), and
+    # arq's queue of batch jobs.
+    def batch_lock(self, batch_id: str) -> str:
+        return f"{self.prefix}batch:lock:{batch_id}"
+
+    @property
+    def batch_queue(self) -> str:
+        return f"{self.prefix}batch:queue"
+
     # Dashboard login attempts of one identity ("addr:<ip>" or "account") in
     # the lockout window, and its lock; both expire with the window.
     def login_tries(self, identity: str) -> str:

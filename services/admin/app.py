@@ -31,6 +31,8 @@ from omniroute.errors import (
 from omniroute.runtime.redis_client import create_redis
 from omniroute.runtime.redis_keys import RedisKeys
 from omniroute.wire.errors import openai_error_body
+from services.admin.batches.jobs import BatchJobs
+from services.admin.batches.runner import BatchRunner
 from services.admin.bootstrap import bootstrap
 from services.admin.context import AdminContext
 from services.admin.dashboard import routes as dashboard
@@ -45,6 +47,7 @@ from services.admin.routes import (
     cache,
     cache_health,
     cli_tools,
+    client_batches,
     client_files,
     combos,
     evals,
@@ -98,6 +101,14 @@ def create_app(
         guard = LoginGuard(
             redis, keys, settings.login_max_failures, settings.login_lockout_seconds
         )
+        blobs = LocalBlobStore(settings.blobs_dir())
+        batches = BatchJobs(
+            settings.redis_url,
+            redis,
+            keys,
+            sessions,
+            BatchRunner(sessions, redis, keys, blobs, settings),
+        )
 
         async def restart() -> None:
             await bootstrap(sessions, settings)
@@ -111,7 +122,8 @@ def create_app(
             keys=keys,
             publisher=publisher,
             login_guard=guard,
-            blobs=LocalBlobStore(settings.blobs_dir()),
+            blobs=blobs,
+            batches=batches,
             request_shutdown=request_shutdown or _signal_self,
             restart=restart,
             trusted_proxies=AdminContext.trusted(settings),
@@ -121,6 +133,7 @@ def create_app(
         await bootstrap(sessions, settings)
         await publisher.publish()
         publisher.start()
+        await batches.start_worker()
         stop = asyncio.Event()
         consuming = asyncio.create_task(consumer.run(stop), name="usage-consumer")
         log.info("admin listening", extra={"port": settings.port})
@@ -133,6 +146,7 @@ def create_app(
         consuming.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await consuming
+        await batches.stop()
         await publisher.stop()
         await redis.aclose()
         await engine.dispose()
@@ -187,6 +201,7 @@ def create_app(
         evals,
         monitoring,
         client_files,
+        client_batches,
         dashboard,
         unsupported,
     ):

@@ -18,6 +18,7 @@ from omniroute.runtime.crypto import (
     signed_client,
 )
 from omniroute.runtime.redis_keys import RedisKeys
+from services.admin.batches.jobs import BatchJobs
 from services.admin.login_guard import LoginGuard
 from services.admin.settings import AdminSettings
 from services.admin.snapshot import SnapshotPublisher
@@ -34,6 +35,8 @@ class AdminContext:
     login_guard: LoginGuard
     # The bytes of /v1/files (uploads and batch results).
     blobs: BlobStore
+    # Queues the jobs that run /v1/batches.
+    batches: BatchJobs
     # Asks the server to stop (POST /api/shutdown); set by __main__.
     request_shutdown: Callable[[], None]
     # Re-runs start-up configuration (POST /api/restart).

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
 from omniroute.common.v1 import config_pb2
 from omniroute.errors import Forbidden, Unauthorized
-from omniroute.runtime.crypto import hash_api_key
+from omniroute.runtime.crypto import (
+    ACT_AS_HEADER,
+    ACT_AS_SIGNATURE_HEADER,
+    hash_api_key,
+    signed_act_as,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,7 @@ class KeyRing:
         self._secret = secret
         self._require_key = require_key
         self._by_hmac: dict[bytes, Caller] = {}
+        self._by_id: dict[str, Caller] = {}
 
     def load(self, snapshot: config_pb2.ConfigSnapshot) -> None:
         self._by_hmac = {
@@ -75,8 +82,11 @@ class KeyRing:
             for key in snapshot.api_keys
             if not key.revoked
         }
+        self._by_id = {caller.key_id: caller for caller in self._by_hmac.values()}
 
     def authenticate(self, request: HTTPConnection) -> Caller:
+        if ACT_AS_HEADER in request.headers:
+            return self._acting_as(request)
         key = presented_key(request)
         if key is None:
             if self._require_key:
@@ -94,3 +104,21 @@ class KeyRing:
             # Clients that insist on sending some key still work on an open gateway.
             return ANONYMOUS
         raise Unauthorized("invalid API key", code="invalid_api_key")
+
+    def _acting_as(self, request: HTTPConnection) -> Caller:
+        """The key admin's batch runner sends a batch's line as: believed
+        only with a fresh signature of the shared secret."""
+        key_id = request.headers.get(ACT_AS_HEADER, "")
+        token = request.headers.get(ACT_AS_SIGNATURE_HEADER, "")
+        if not signed_act_as(self._secret, key_id, token, time.time()):
+            raise Unauthorized(
+                "the act-as signature is not valid (or has expired)",
+                code="invalid_api_key",
+            )
+        caller = self._by_id.get(key_id)
+        if caller is None:
+            raise Unauthorized(
+                f"the API key {key_id} is revoked or no longer exists",
+                code="invalid_api_key",
+            )
+        return caller

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import openai
 import orjson
 import pytest
+from openai.types import Batch
+from openai.types.batch_request_counts import BatchRequestCounts
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import admin_client, poll_until
+from tests.helpers import Simulator, admin_client, poll_until, usage_row
 
 pytestmark = pytest.mark.e2e
+
+_NONE = BatchRequestCounts(total=0, completed=0, failed=0)
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +117,181 @@ def test_admins_internal_route_refuses_a_caller_without_the_edges_signature(
         headers={"X-OmniRoute-Owner": "anything"},
     )
     assert response.status_code == 401
+
+
+def _chat_lines(count: int, prefix: str = "line") -> bytes:
+    return _jsonl(
+        *(
+            {
+                "custom_id": f"{prefix}-{i}",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": {
+                    "model": "demo/gpt-4o-mini",
+                    "messages": [{"role": "user", "content": f"{prefix} {i}"}],
+                },
+            }
+            for i in range(count)
+        )
+    )
+
+
+def _finished(sdk: openai.OpenAI, batch_id: str, timeout: float = 60) -> Batch:
+    done = poll_until(
+        lambda: (
+            batch
+            if (batch := sdk.batches.retrieve(batch_id)).status
+            in ("completed", "failed", "cancelled", "expired")
+            else None
+        ),
+        timeout=timeout,
+        interval=0.2,
+    )
+    assert done is not None, sdk.batches.retrieve(batch_id)
+    return done
+
+
+def _rows(sdk: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]]:
+    if file_id is None:
+        return []
+    content = sdk.files.content(file_id).content
+    return [orjson.loads(row) for row in content.splitlines()]
+
+
+def test_a_batch_runs_every_line_once_through_the_gateway(
+    stack: Stack, owner: openai.OpenAI
+) -> None:
+    source = owner.files.create(file=("in.jsonl", _chat_lines(20)), purpose="batch")
+    batch = owner.batches.create(
+        input_file_id=source.id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+        metadata={"job": "nightly"},
+    )
+    assert batch.status == "validating" and batch.metadata == {"job": "nightly"}
+    done = _finished(owner, batch.id)
+    assert done.status == "completed", done
+    assert done.request_counts is not None
+    assert (done.request_counts.total, done.request_counts.completed) == (20, 20)
+    rows = _rows(owner, done.output_file_id)
+    assert sorted(r["custom_id"] for r in rows) == sorted(
+        f"line-{i}" for i in range(20)
+    )
+    for row in rows:
+        body = row["response"]["body"]
+        number = row["custom_id"].split("-")[1]
+        assert row["response"]["status_code"] == 200 and row["error"] is None
+        assert body["choices"][0]["message"]["content"] == f"Echo: line {number}"
+    # Each line is an ordinary request of the key: a usage row of its own.
+    ids = {r["response"]["request_id"] for r in rows}
+    assert len(ids) == 20
+    sample = usage_row(stack.edge_url, stack.admin_key, next(iter(ids)))
+    assert sample["status"] == 200 and sample["costUsd"] > 0
+
+
+def test_a_bad_input_file_fails_the_batch_naming_each_line(
+    owner: openai.OpenAI,
+) -> None:
+    lines = (
+        _chat_lines(2)
+        + b"not json\n"
+        + _jsonl(
+            {
+                "custom_id": "line-0",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": {"model": "m"},
+            },
+            {
+                "custom_id": "x",
+                "method": "POST",
+                "url": "/v1/embeddings",
+                "body": {"model": "m"},
+            },
+        )
+    )
+    source = owner.files.create(file=("bad.jsonl", lines), purpose="batch")
+    batch = owner.batches.create(
+        input_file_id=source.id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+    )
+    done = _finished(owner, batch.id)
+    assert done.status == "failed" and done.errors is not None
+    problems = [(e.line, e.code) for e in done.errors.data or []]
+    assert problems == [
+        (3, "invalid_json_line"),
+        (4, "duplicate_custom_id"),
+        (5, "mismatched_endpoint"),
+    ]
+
+
+def test_another_key_cannot_list_read_cancel_or_download_a_keys_batch(
+    owner: openai.OpenAI, stranger: openai.OpenAI
+) -> None:
+    source = owner.files.create(
+        file=("in.jsonl", _chat_lines(2, "own")), purpose="batch"
+    )
+    with pytest.raises(openai.NotFoundError):
+        stranger.batches.create(
+            input_file_id=source.id,
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+        )
+    batch = owner.batches.create(
+        input_file_id=source.id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+    )
+    assert batch.id not in [b.id for b in stranger.batches.list()]
+    with pytest.raises(openai.NotFoundError):
+        stranger.batches.retrieve(batch.id)
+    with pytest.raises(openai.NotFoundError):
+        stranger.batches.cancel(batch.id)
+    done = _finished(owner, batch.id)
+    assert done.output_file_id is not None
+    with pytest.raises(openai.NotFoundError):
+        stranger.files.content(done.output_file_id)
+    assert len(_rows(owner, done.output_file_id)) == 2
+
+
+def test_a_cancelled_batch_keeps_what_was_answered_and_lists_the_rest(
+    stack: Stack, owner: openai.OpenAI
+) -> None:
+    sim = Simulator(stack.simulator_url)
+    sim.fault(model="gpt-4o-mini", latency_ms=300)
+    try:
+        source = owner.files.create(
+            file=("slow.jsonl", _chat_lines(60, "slow")), purpose="batch"
+        )
+        batch = owner.batches.create(
+            input_file_id=source.id,
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+        )
+        poll_until(
+            lambda: (
+                (owner.batches.retrieve(batch.id).request_counts or _NONE).completed
+                >= 8
+            ),
+            timeout=30,
+        )
+        assert owner.batches.cancel(batch.id).status == "cancelling"
+        done = _finished(owner, batch.id)
+    finally:
+        sim.clear()
+        sim.http.close()
+    assert done.status == "cancelled" and done.cancelled_at is not None
+    answered = _rows(owner, done.output_file_id)
+    never_sent = [
+        r
+        for r in _rows(owner, done.error_file_id)
+        if r["error"]["code"] == "batch_cancelled"
+    ]
+    assert 8 <= len(answered) < 60
+    assert len(answered) + len(never_sent) == 60
+    assert {r["custom_id"] for r in answered}.isdisjoint(
+        r["custom_id"] for r in never_sent
+    )
+    with pytest.raises(openai.ConflictError):
+        owner.batches.cancel(batch.id)
