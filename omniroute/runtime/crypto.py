@@ -90,6 +90,9 @@ def signed_owner(secret: bytes, key_id: str, signature: str) -> bool:
 ACT_AS_HEADER = "X-OmniRoute-Act-As"
 ACT_AS_SIGNATURE_HEADER = "X-OmniRoute-Act-As-Signature"
 ACT_AS_VALID_S = 300
+# With an act-as caller only: "background" sends the request to the
+# background dispatch stream, which executors serve with spare slots.
+PRIORITY_HEADER = "X-OmniRoute-Priority"
 
 
 def sign_act_as(secret: bytes, key_id: str, at: int) -> str:

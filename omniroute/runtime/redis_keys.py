@@ -68,6 +68,12 @@ class RedisKeys:
     def dispatch(self) -> str:
         return f"{self.prefix}dispatch"
 
+    # Stream of background Dispatch messages (batch lines), same group:
+    # executors read it only with slots to spare (services/executor/intake.py).
+    @property
+    def dispatch_background(self) -> str:
+        return f"{self.prefix}dispatch:background"
+
     # Pub/sub channel naming a request whose client went away (its request
     # id): the executor running it stops its upstream call.
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from starlette.requests import HTTPConnection
 
@@ -12,6 +12,7 @@ from omniroute.errors import Forbidden, Unauthorized
 from omniroute.runtime.crypto import (
     ACT_AS_HEADER,
     ACT_AS_SIGNATURE_HEADER,
+    PRIORITY_HEADER,
     hash_api_key,
     signed_act_as,
 )
@@ -25,6 +26,8 @@ class Caller:
     allowed_models: frozenset[str]
     rpm_limit: int = 0
     tpm_limit: int = 0
+    # A batch line sent by admin's runner: dispatched as background work.
+    background: bool = False
 
     def check_model(self, model: str, meaning: str = "") -> None:
         """403 unless the key may use ``model``: it names it, or ``meaning``,
@@ -121,4 +124,5 @@ class KeyRing:
                 f"the API key {key_id} is revoked or no longer exists",
                 code="invalid_api_key",
             )
-        return caller
+        background = request.headers.get(PRIORITY_HEADER, "") == "background"
+        return replace(caller, background=background)

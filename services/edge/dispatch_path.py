@@ -119,7 +119,7 @@ class DispatchPath:
         dispatch.session_id = exchange.session_id
         if telemetry.enabled():
             dispatch.trace.CopyFrom(telemetry.to_message())
-        return await self._dispatcher.submit(dispatch)
+        return await self._dispatcher.submit(dispatch, background=caller.background)
 
     async def plan(
         self, resolved: Resolved, prefix_key: str = ""

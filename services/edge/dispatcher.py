@@ -112,8 +112,12 @@ class Dispatcher:
         with contextlib.suppress(RedisError, OSError):
             await self._redis.unlink(self.reply_to)
 
-    async def submit(self, dispatch: dispatch_pb2.Dispatch) -> ReplyStream:
-        """Sends ``dispatch``; its replies arrive through the returned stream."""
+    async def submit(
+        self, dispatch: dispatch_pb2.Dispatch, *, background: bool = False
+    ) -> ReplyStream:
+        """Sends ``dispatch`` (to the background stream for batch lines); its
+        replies arrive through the returned stream."""
+        stream = self._keys.dispatch_background if background else self._keys.dispatch
         dispatch.reply_to = self.reply_to
         request_id = dispatch.request_id
         replies = ReplyStream(
@@ -126,7 +130,7 @@ class Dispatcher:
         try:
             await self._outbox.send(
                 lambda pipe: pipe.xadd(
-                    self._keys.dispatch,
+                    stream,
                     entry,
                     maxlen=DISPATCH_MAXLEN,
                     approximate=True,

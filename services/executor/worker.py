@@ -25,7 +25,6 @@ from omniroute.runtime import channel, telemetry
 from omniroute.runtime.metrics import REDIS_ERRORS
 from omniroute.runtime.outbox import Outbox
 from omniroute.runtime.redis_keys import (
-    DISPATCH_GROUP,
     HEARTBEAT_TTL_SECONDS,
     RedisKeys,
 )
@@ -38,6 +37,7 @@ from omniroute.runtime.streams import (
 from services.executor import metrics
 from services.executor.attempt import Ack
 from services.executor.failures import executor_error, executor_stopped
+from services.executor.intake import Intake
 from services.executor.reply import ReplyWriter
 from services.executor.runner import PlanRunner
 from services.executor.settings import ExecutorSettings
@@ -74,7 +74,7 @@ class Worker:
         self._runner = runner
         self._settings = settings
         self._id = settings.executor_id
-        self._group = ConsumerGroup(redis, keys.dispatch, DISPATCH_GROUP, self._id)
+        self._intake = Intake(redis, keys, self._id, settings.concurrency)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._outbox = Outbox(redis)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -113,7 +113,7 @@ class Worker:
         backoff = 0.1
         while not stop.is_set():
             try:
-                await self._group.ensure()
+                await self._intake.ensure()
                 await self._consume(stop)
                 backoff = 0.1
             except (RedisError, OSError) as exc:
@@ -132,18 +132,18 @@ class Worker:
         while await self._slot_unless(stop):
             free = self._free_slots() + 1
             try:
-                entries = await self._group.read(free, block_ms=self._block_ms)
+                taken = await self._intake.read(free, block_ms=self._block_ms)
             except BaseException:
                 self._slots.release()
                 raise
-            if not entries:
+            if not taken:
                 self._slots.release()
                 continue
             # One slot is held already; take one more per extra entry (free).
-            for _ in entries[1:]:
+            for _ in taken[1:]:
                 await self._slots.acquire()
-            for entry_id, fields in entries:
-                self._spawn(entry_id, dispatch_of(fields))
+            for entry in taken:
+                self._spawn(entry.group, entry.entry_id, dispatch_of(entry.fields))
 
     async def _slot_unless(self, stop: asyncio.Event) -> bool:
         """Takes a slot for new work; False (holding none) once stopping, even
@@ -169,8 +169,14 @@ class Worker:
     def _free_slots(self) -> int:
         return self._slots._value
 
-    def _spawn(self, entry_id: bytes, payload: bytes, interrupted: int = 0) -> None:
-        task = asyncio.create_task(self._handle(entry_id, payload, interrupted))
+    def _spawn(
+        self,
+        group: ConsumerGroup,
+        entry_id: bytes,
+        payload: bytes,
+        interrupted: int = 0,
+    ) -> None:
+        task = asyncio.create_task(self._handle(group, entry_id, payload, interrupted))
         self._tasks.add(task)
         metrics.IN_FLIGHT.inc()
         task.add_done_callback(self._finished)
@@ -181,21 +187,25 @@ class Worker:
         metrics.IN_FLIGHT.dec()
 
     async def _handle(
-        self, entry_id: bytes, payload: bytes, interrupted: int = 0
+        self,
+        group: ConsumerGroup,
+        entry_id: bytes,
+        payload: bytes,
+        interrupted: int = 0,
     ) -> None:
-        ack = self._acker(entry_id)
+        ack = self._acker(group, entry_id)
         try:
             dispatch = dispatch_pb2.Dispatch.FromString(payload)
         except Exception:
             log.error(
                 "dropping an unreadable dispatch entry", extra={"entry": entry_id}
             )
-            await self._group.ack(entry_id)
+            await group.ack(entry_id)
             return
         remaining = dispatch.deadline_unix_ms / 1000 - time.time()
         if remaining <= 0:
             # The edge has given up; an answer now would be wasted tokens.
-            await self._group.ack(entry_id)
+            await group.ack(entry_id)
             return
         writer = ReplyWriter(
             self._outbox,
@@ -222,7 +232,7 @@ class Worker:
             # Its client is gone: nobody reads an answer, so none is written.
             metrics.ABANDONED.inc()
             with contextlib.suppress(RedisError, OSError):
-                await self._group.ack(entry_id)
+                await group.ack(entry_id)
         except Exception:
             log.exception("dispatch failed", extra={"request_id": dispatch.request_id})
             if not writer.finished:
@@ -277,8 +287,12 @@ class Worker:
                 log.warning("reclaim failed: %s", exc)
 
     async def _reclaim_once(self) -> None:
+        for group in self._intake.groups:
+            await self._reclaim_from(group)
+
+    async def _reclaim_from(self, group: ConsumerGroup) -> None:
         idle_ms = self._settings.reclaim_idle_ms
-        pending = await self._group.idle(idle_ms)
+        pending = await group.idle(idle_ms)
         owners = {p.consumer for p in pending if p.consumer != self._id}
         if not owners:
             return
@@ -294,9 +308,11 @@ class Worker:
         orphans = {
             p.entry_id: p.deliveries for p in pending if p.consumer in owners - alive
         }
-        for entry_id, fields in await self._group.claim(list(orphans), idle_ms):
+        for entry_id, fields in await group.claim(list(orphans), idle_ms):
             metrics.RECLAIMED.inc()
-            await self._take_over(entry_id, dispatch_of(fields), orphans[entry_id])
+            await self._take_over(
+                group, entry_id, dispatch_of(fields), orphans[entry_id]
+            )
 
     async def _connected(self) -> set[str] | None:
         """The names of the connections Redis holds now; None where
@@ -309,7 +325,7 @@ class Worker:
         return {str(client.get("name") or "") for client in clients}
 
     async def _take_over(
-        self, entry_id: bytes, payload: bytes, interrupted: int
+        self, group: ConsumerGroup, entry_id: bytes, payload: bytes, interrupted: int
     ) -> None:
         """Runs an orphan that wrote no reply yet; fails one that did.
 
@@ -325,12 +341,12 @@ class Worker:
                 extra={"request_id": dispatch.request_id, "interrupted": interrupted},
             )
             await self._slots.acquire()
-            self._spawn(entry_id, payload, interrupted)
+            self._spawn(group, entry_id, payload, interrupted)
             return
         # It has replied, and perhaps half streamed: running it again could
         # duplicate output, so end it with a clear error the client can retry.
         writer = ReplyWriter(self._outbox, dispatch.reply_to, dispatch.request_id)
-        await writer.failure(executor_stopped(), then=self._acker(entry_id))
+        await writer.failure(executor_stopped(), then=self._acker(group, entry_id))
 
     async def _has_replied(self, dispatch: dispatch_pb2.Dispatch) -> bool:
         """Did this dispatch write anything to its edge's reply stream?
@@ -342,8 +358,8 @@ class Worker:
         entries = await recent(self._redis, dispatch.reply_to, _REPLIES_SCANNED)
         return any(reply_request_id(fields) == wanted for _, fields in entries)
 
-    def _acker(self, entry_id: bytes) -> Ack:
+    def _acker(self, group: ConsumerGroup, entry_id: bytes) -> Ack:
         def ack(pipe: Pipeline) -> None:
-            self._group.ack_in(pipe, entry_id)
+            group.ack_in(pipe, entry_id)
 
         return ack

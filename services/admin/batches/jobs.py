@@ -79,14 +79,16 @@ class BatchJobs:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        """Stops at once: a batch being run is left as it is (its answered
+        lines are stored) and resumed by whichever admin sweeps next."""
+        running = list(self._worker.tasks.values()) if self._worker else []
+        for task in [*self._tasks, *running]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *running]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._worker is not None:
-            with contextlib.suppress(Exception):
-                await self._worker.close()
+        if self._pool is not None:
+            await self._pool.aclose(close_connection_pool=True)
         await self._runner.close()
 
     async def start(self, batch_id: str) -> None:

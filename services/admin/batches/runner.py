@@ -122,6 +122,21 @@ class BatchRunner:
                 )
             )
         in_flight: set[asyncio.Task[None]] = set()
+        try:
+            await self._launch(batch, pending, in_flight)
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+        except asyncio.CancelledError:
+            # Stopping: lines in flight stay pending, to be sent again.
+            for task in in_flight:
+                task.cancel()
+            raise
+        return await self._settle(batch)
+
+    async def _launch(
+        self, batch: Batch, pending: list[BatchLine], in_flight: set[asyncio.Task[None]]
+    ) -> None:
+        """Starts each line as a slot frees up, until the batch is stopped."""
         status = batch.status
         checked = 0.0
         for line in pending:
@@ -131,13 +146,10 @@ class BatchRunner:
                 checked = asyncio.get_running_loop().time()
             if status != "in_progress":
                 self._slots.release()
-                break
+                return
             task = asyncio.create_task(self._line(batch, line))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
-        if in_flight:
-            await asyncio.gather(*in_flight, return_exceptions=True)
-        return await self._settle(batch)
 
     async def _status(self, batch: Batch) -> str:
         """The batch's status now: ``cancelling`` once asked to, ``expired``

@@ -19,10 +19,10 @@ import orjson
 from omniroute.runtime.crypto import (
     ACT_AS_HEADER,
     ACT_AS_SIGNATURE_HEADER,
+    PRIORITY_HEADER,
     sign_act_as,
 )
 
-PRIORITY_HEADER = "X-OmniRoute-Priority"
 # A line's request may take as long as an interactive one.
 LINE_TIMEOUT_S = 600.0
 
