@@ -56,13 +56,15 @@ def unpace(simulator_url: str) -> None:
         pass
 
 
-def start_omniroute(tmp: Path, executors: int = 1) -> Stack:
+def start_omniroute(
+    tmp: Path, executors: int = 1, env: dict[str, str] | None = None
+) -> Stack:
     config = StackConfig.on_free_ports(
         tmp,
         simulator=True,
         simulator_args=("--fast", "--chunk-delay-ms", "20"),
         executors=executors,
-        env={"LOG_LEVEL": "WARNING"},
+        env={"LOG_LEVEL": "WARNING", **(env or {})},
     )
     stack = Stack(config).start()
     unpace(stack.simulator_url)

@@ -89,7 +89,11 @@ class AdminSettings(ServiceSettings):
     # Lines of all batches in flight at once, per admin: a bounded background
     # load beside the interactive one.
     batch_concurrency: int = Field(
-        8, ge=1, le=1024, validation_alias=env("BATCH_CONCURRENCY")
+        4, ge=1, le=1024, validation_alias=env("BATCH_CONCURRENCY")
+    )
+    # And at most this many lines a second (0: no bound but the concurrency).
+    batch_lines_per_second: float = Field(
+        40.0, ge=0, validation_alias=env("BATCH_LINES_PER_SECOND")
     )
     # Timeout of outbound calls made for provider/proxy tests and model lists.
     probe_timeout_s: float = Field(15.0, gt=0, validation_alias=env("PROBE_TIMEOUT_S"))

@@ -1,9 +1,9 @@
 """Runs one batch: validates its input, sends its lines, writes its results.
 
 Progress is the database's: every line is a row, and a line's answer is
-stored (with the batch's counts, in one transaction) as soon as it comes.
-A runner that stops — a restart, a kill — leaves every answered line
-answered; the next runner sends only the lines without one. Lines go out
+stored with the batch's counts within a fraction of a second (``ledger.py``
+groups them). A runner that stops — a restart, a kill — leaves every stored
+answer stored; the next runner sends only the lines without one. Lines go out
 at a bounded concurrency shared by every batch of this admin, so a big
 batch is a steady background load, never a flood.
 """
@@ -11,19 +11,22 @@ batch is a steady background load, never a flood.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
 import httpx
 import orjson
 from redis.asyncio import Redis
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.blobs import BlobStore
 from omniroute.runtime.redis_keys import RedisKeys
 from services.admin.batches import lock
 from services.admin.batches.input_lines import check_input
+from services.admin.batches.ledger import Ledger
 from services.admin.batches.results import write_results
 from services.admin.batches.sender import LineAnswer, LineSender
 from services.admin.db.batch_models import Batch, BatchLine
@@ -57,8 +60,12 @@ class BatchRunner:
         self._settings = settings
         self._sender = LineSender(settings.edge_url, settings.secret)
         self._slots = asyncio.Semaphore(settings.batch_concurrency)
+        self._pace = Pace(settings.batch_lines_per_second)
+        self._ledger = Ledger(sessions)
 
     async def close(self) -> None:
+        with contextlib.suppress(SQLAlchemyError):
+            await self._ledger.flush()
         await self._sender.close()
 
     async def run(self, batch_id: str) -> None:
@@ -131,6 +138,7 @@ class BatchRunner:
             for task in in_flight:
                 task.cancel()
             raise
+        await self._ledger.flush()
         return await self._settle(batch)
 
     async def _launch(
@@ -147,6 +155,7 @@ class BatchRunner:
             if status != "in_progress":
                 self._slots.release()
                 return
+            await self._pace.wait()
             task = asyncio.create_task(self._line(batch, line))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
@@ -190,7 +199,7 @@ class BatchRunner:
         try:
             answer = await self._answer(batch, line)
             if answer is not None:
-                await self._store(batch.id, line, answer)
+                self._ledger.record(batch.id, line.line, answer)
         except Exception:
             log.exception(
                 "batch line failed to run", extra={"batch": batch.id, "line": line.line}
@@ -222,24 +231,22 @@ class BatchRunner:
             delay = min(delay * 2, RETRY_MAX_S)
         return None
 
-    async def _store(self, batch_id: str, line: BatchLine, answer: LineAnswer) -> None:
-        ok = 200 <= answer.status_code < 300
-        async with self._sessions() as session, session.begin():
-            stored = await session.get(
-                BatchLine, (batch_id, line.line), with_for_update=True
-            )
-            if stored is None or stored.state != "pending":
-                return  # answered already (by a runner that overlapped)
-            stored.state = "done" if ok else "failed"
-            stored.status_code = answer.status_code
-            stored.request_id = answer.request_id
-            stored.response = answer.body.decode(errors="replace")
-            counter = Batch.completed if ok else Batch.failed
-            await session.execute(
-                update(Batch)
-                .where(Batch.id == batch_id)
-                .values({counter.key: counter + 1})
-            )
+
+class Pace:
+    """At most ``per_second`` starts a second, evenly spaced (0: no bound)."""
+
+    def __init__(self, per_second: float) -> None:
+        self._gap = 1 / per_second if per_second > 0 else 0.0
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        if not self._gap:
+            return
+        now = asyncio.get_running_loop().time()
+        start = max(now, self._next)
+        self._next = start + self._gap
+        if start > now:
+            await asyncio.sleep(start - now)
 
 
 def _passing(answer: LineAnswer) -> bool:
