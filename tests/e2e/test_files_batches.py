@@ -25,7 +25,12 @@ _NONE = BatchRequestCounts(total=0, completed=0, failed=0)
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(
-        tmp_path_factory.mktemp("files"), env={"MAX_FILE_BYTES": str(64 * 1024)}
+        tmp_path_factory.mktemp("files"),
+        env={
+            "MAX_FILE_BYTES": str(64 * 1024),
+            "MAX_BATCH_LINES": "100",
+            "MAX_OPEN_BATCHES_PER_KEY": "2",
+        },
     )
     try:
         yield running
@@ -295,3 +300,50 @@ def test_a_cancelled_batch_keeps_what_was_answered_and_lists_the_rest(
     )
     with pytest.raises(openai.ConflictError):
         owner.batches.cancel(batch.id)
+
+
+def test_a_key_has_at_most_its_open_batches_and_lines(
+    stack: Stack, owner: openai.OpenAI
+) -> None:
+    sim = Simulator(stack.simulator_url)
+    sim.fault(model="gpt-4o-mini", latency_ms=500)
+    source = owner.files.create(
+        file=("in.jsonl", _chat_lines(30, "hold")), purpose="batch"
+    )
+    opened = [
+        owner.batches.create(
+            input_file_id=source.id,
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+        )
+        for _ in range(2)
+    ]
+    try:
+        with pytest.raises(openai.RateLimitError) as caught:
+            owner.batches.create(
+                input_file_id=source.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+            )
+        assert "MAX_OPEN_BATCHES_PER_KEY" in caught.value.message
+    finally:
+        for batch in opened:
+            owner.batches.cancel(batch.id)
+        for batch in opened:
+            _finished(owner, batch.id)
+        sim.clear()
+        sim.http.close()
+    too_long = owner.files.create(
+        file=("long.jsonl", _chat_lines(101)), purpose="batch"
+    )
+    batch = owner.batches.create(
+        input_file_id=too_long.id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+    )
+    done = _finished(owner, batch.id)
+    assert done.status == "failed" and done.errors is not None
+    [problem] = done.errors.data or []
+    assert problem.code == "too_many_requests" and "MAX_BATCH_LINES" in (
+        problem.message or ""
+    )
