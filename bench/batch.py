@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ import httpx
 import orjson
 
 from bench import harness
-from bench.gateway import start_omniroute
+from bench.gateway import fault, start_omniroute
 from bench.loadgen import Result, open_loop
 from bench.scenarios import Gateway
 from omniroute.stack import Stack
@@ -47,17 +45,6 @@ def arguments() -> argparse.Namespace:
         "--concurrency", type=int, default=0, help="BATCH_CONCURRENCY (0: default)"
     )
     return parser.parse_args()
-
-
-def _slow_lines(simulator_url: str, latency_ms: int) -> None:
-    rule = {"rules": [{"match": {"model": LINE_MODEL}, "latency_ms": latency_ms}]}
-    request = urllib.request.Request(
-        simulator_url + "/_sim/faults",
-        data=json.dumps(rule).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=5):
-        pass
 
 
 def _input(lines: int) -> bytes:
@@ -208,7 +195,7 @@ def main() -> int:
         env = {"BATCH_CONCURRENCY": str(args.concurrency)} if args.concurrency else {}
         stack = start_omniroute(Path(tmp), executors=2, env=env)
         try:
-            _slow_lines(stack.simulator_url, args.line_ms)
+            fault(stack.simulator_url, LINE_MODEL, latency_ms=args.line_ms)
             found = harness.run(measure(stack, args))
         finally:
             stack.stop()

@@ -44,9 +44,9 @@ def omniroute_gateways(stack: Stack) -> tuple[Gateway, Gateway, Gateway, Gateway
     )
 
 
-def unpace(simulator_url: str) -> None:
-    """Makes the simulator stream ``UNPACED_MODEL`` with no delay between chunks."""
-    rule = {"rules": [{"match": {"model": UNPACED_MODEL}, "chunk_delay_ms": 0}]}
+def fault(simulator_url: str, model: str, **action: object) -> None:
+    """Adds a simulator fault rule for ``model`` (a latency, a pace...)."""
+    rule = {"rules": [{"match": {"model": model}, **action}]}
     request = urllib.request.Request(
         simulator_url + "/_sim/faults",
         data=json.dumps(rule).encode(),
@@ -54,6 +54,11 @@ def unpace(simulator_url: str) -> None:
     )
     with urllib.request.urlopen(request, timeout=5):
         pass
+
+
+def unpace(simulator_url: str) -> None:
+    """Makes the simulator stream ``UNPACED_MODEL`` with no delay between chunks."""
+    fault(simulator_url, UNPACED_MODEL, chunk_delay_ms=0)
 
 
 def start_omniroute(

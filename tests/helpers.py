@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from omniroute.stack import Stack
+
 T = TypeVar("T")
 E = TypeVar("E", bound=Exception)
 
@@ -96,6 +98,17 @@ def admin_client(base_url: str, admin_key: str) -> httpx.Client:
     return httpx.Client(
         base_url=base_url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=10
     )
+
+
+def register_providers(stack: Stack, bodies: list[dict[str, Any]], until: str) -> None:
+    """Registers each provider, then waits until the edge lists ``until``."""
+    with admin_client(stack.edge_url, stack.admin_key) as admin:
+        for body in bodies:
+            response = admin.post("/api/providers", json=body)
+            assert response.status_code == 201, response.text
+    headers = {"Authorization": f"Bearer {stack.api_key}"}
+    with httpx.Client(base_url=stack.edge_url, headers=headers) as http:
+        poll_until(lambda: until in http.get("/v1/models").text)
 
 
 def usage_row(

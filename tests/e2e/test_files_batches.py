@@ -141,6 +141,15 @@ def _chat_lines(count: int, prefix: str = "line") -> bytes:
     )
 
 
+def _chat_batch(sdk: openai.OpenAI, file_id: str, **extra: Any) -> Batch:
+    return sdk.batches.create(
+        input_file_id=file_id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+        **extra,
+    )
+
+
 def _finished(sdk: openai.OpenAI, batch_id: str, timeout: float = 60) -> Batch:
     done = poll_until(
         lambda: (
@@ -167,12 +176,7 @@ def test_a_batch_runs_every_line_once_through_the_gateway(
     stack: Stack, owner: openai.OpenAI
 ) -> None:
     source = owner.files.create(file=("in.jsonl", _chat_lines(20)), purpose="batch")
-    batch = owner.batches.create(
-        input_file_id=source.id,
-        endpoint="/v1/chat/completions",
-        completion_window="24h",
-        metadata={"job": "nightly"},
-    )
+    batch = _chat_batch(owner, source.id, metadata={"job": "nightly"})
     assert batch.status == "validating" and batch.metadata == {"job": "nightly"}
     done = _finished(owner, batch.id)
     assert done.status == "completed", done
@@ -216,11 +220,7 @@ def test_a_bad_input_file_fails_the_batch_naming_each_line(
         )
     )
     source = owner.files.create(file=("bad.jsonl", lines), purpose="batch")
-    batch = owner.batches.create(
-        input_file_id=source.id,
-        endpoint="/v1/chat/completions",
-        completion_window="24h",
-    )
+    batch = _chat_batch(owner, source.id)
     done = _finished(owner, batch.id)
     assert done.status == "failed" and done.errors is not None
     problems = [(e.line, e.code) for e in done.errors.data or []]
@@ -238,16 +238,8 @@ def test_another_key_cannot_list_read_cancel_or_download_a_keys_batch(
         file=("in.jsonl", _chat_lines(2, "own")), purpose="batch"
     )
     with pytest.raises(openai.NotFoundError):
-        stranger.batches.create(
-            input_file_id=source.id,
-            endpoint="/v1/chat/completions",
-            completion_window="24h",
-        )
-    batch = owner.batches.create(
-        input_file_id=source.id,
-        endpoint="/v1/chat/completions",
-        completion_window="24h",
-    )
+        _chat_batch(stranger, source.id)
+    batch = _chat_batch(owner, source.id)
     assert batch.id not in [b.id for b in stranger.batches.list()]
     with pytest.raises(openai.NotFoundError):
         stranger.batches.retrieve(batch.id)
@@ -269,11 +261,7 @@ def test_a_cancelled_batch_keeps_what_was_answered_and_lists_the_rest(
         source = owner.files.create(
             file=("slow.jsonl", _chat_lines(60, "slow")), purpose="batch"
         )
-        batch = owner.batches.create(
-            input_file_id=source.id,
-            endpoint="/v1/chat/completions",
-            completion_window="24h",
-        )
+        batch = _chat_batch(owner, source.id)
         poll_until(
             lambda: (
                 (owner.batches.retrieve(batch.id).request_counts or _NONE).completed
@@ -310,21 +298,10 @@ def test_a_key_has_at_most_its_open_batches_and_lines(
     source = owner.files.create(
         file=("in.jsonl", _chat_lines(30, "hold")), purpose="batch"
     )
-    opened = [
-        owner.batches.create(
-            input_file_id=source.id,
-            endpoint="/v1/chat/completions",
-            completion_window="24h",
-        )
-        for _ in range(2)
-    ]
+    opened = [_chat_batch(owner, source.id) for _ in range(2)]
     try:
         with pytest.raises(openai.RateLimitError) as caught:
-            owner.batches.create(
-                input_file_id=source.id,
-                endpoint="/v1/chat/completions",
-                completion_window="24h",
-            )
+            _chat_batch(owner, source.id)
         assert "MAX_OPEN_BATCHES_PER_KEY" in caught.value.message
     finally:
         for batch in opened:
@@ -336,11 +313,7 @@ def test_a_key_has_at_most_its_open_batches_and_lines(
     too_long = owner.files.create(
         file=("long.jsonl", _chat_lines(101)), purpose="batch"
     )
-    batch = owner.batches.create(
-        input_file_id=too_long.id,
-        endpoint="/v1/chat/completions",
-        completion_window="24h",
-    )
+    batch = _chat_batch(owner, too_long.id)
     done = _finished(owner, batch.id)
     assert done.status == "failed" and done.errors is not None
     [problem] = done.errors.data or []

@@ -20,7 +20,7 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import Simulator, admin_client, poll_until
+from tests.helpers import Simulator, admin_client, poll_until, register_providers
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +38,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env={"MAX_AUDIO_BYTES": str(MAX_AUDIO), "TRANSCRIPTION_TIMEOUT_S": "2"},
     )
     try:
-        with admin_client(running.edge_url, running.admin_key) as admin:
-            for body in (
+        register_providers(
+            running,
+            [
                 {
                     "id": "simoai",
                     "kind": "openai-compatible",
@@ -62,19 +63,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     "base_url": running.simulator_url,
                     "api_key": "aai-key",
                 },
-            ):
-                response = admin.post("/api/providers", json=body)
-                assert response.status_code == 201, response.text
-        with httpx.Client(base_url=running.edge_url) as http:
-            poll_until(
-                lambda: (
-                    "assemblyai/best"
-                    in http.get(
-                        "/v1/models",
-                        headers={"Authorization": f"Bearer {running.api_key}"},
-                    ).text
-                )
-            )
+            ],
+            until="assemblyai/best",
+        )
         yield running
     finally:
         running.stop()

@@ -17,7 +17,7 @@ import pytest
 
 from omniroute.stack import Stack
 from tests.conftest import start_stack
-from tests.helpers import admin_client, poll_until, usage_row
+from tests.helpers import register_providers, usage_row
 
 pytestmark = pytest.mark.e2e
 
@@ -43,48 +43,39 @@ RERANKERS = {
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("more-endpoints"))
     try:
-        with admin_client(running.edge_url, running.admin_key) as admin:
-            providers: list[dict[str, Any]] = [
+        providers: list[dict[str, Any]] = [
+            {
+                "id": "simoai",
+                "kind": "openai-compatible",
+                "base_url": running.simulator_url + "/v1",
+                "api_key": "sk-simoai",
+                "models": ["chat-x"],
+                "transcription_models": ["whisper-1"],
+                "speech_models": ["tts-1"],
+                "moderation_models": ["omni-moderation-latest"],
+            },
+            {
+                "id": "elevenlabs",
+                "kind": "elevenlabs",
+                "base_url": running.simulator_url,
+                "api_key": "xi-key",
+            },
+        ]
+        for kind, (path, model) in RERANKERS.items():
+            providers.append(
                 {
-                    "id": "simoai",
-                    "kind": "openai-compatible",
-                    "base_url": running.simulator_url + "/v1",
-                    "api_key": "sk-simoai",
-                    "models": ["chat-x"],
-                    "transcription_models": ["whisper-1"],
-                    "speech_models": ["tts-1"],
-                    "moderation_models": ["omni-moderation-latest"],
-                },
-                {
-                    "id": "elevenlabs",
-                    "kind": "elevenlabs",
-                    "base_url": running.simulator_url,
-                    "api_key": "xi-key",
-                },
-            ]
-            for kind, (path, model) in RERANKERS.items():
-                providers.append(
-                    {
-                        "id": kind,
-                        "kind": kind,
-                        "base_url": running.simulator_url + path,
-                        "api_key": f"{kind}-key",
-                        "rerank_models": [model],
-                    }
-                )
-            for body in providers:
-                response = admin.post("/api/providers", json=body)
-                assert response.status_code == 201, response.text
-        with httpx.Client(base_url=running.edge_url) as http:
-            poll_until(
-                lambda: (
-                    "infinity/mxbai-rerank-base-v1"
-                    in http.get(
-                        "/v1/models",
-                        headers={"Authorization": f"Bearer {running.api_key}"},
-                    ).text
-                )
+                    "id": kind,
+                    "kind": kind,
+                    "base_url": running.simulator_url + path,
+                    "api_key": f"{kind}-key",
+                    "rerank_models": [model],
+                }
             )
+        register_providers(
+            running,
+            providers,
+            until="infinity/mxbai-rerank-base-v1",
+        )
         yield running
     finally:
         running.stop()

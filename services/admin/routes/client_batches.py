@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -24,7 +23,7 @@ from services.admin.batches.objects import OPEN, batch_object
 from services.admin.context import AdminContext, Ctx
 from services.admin.db.batch_models import Batch
 from services.admin.owner import Owner
-from services.admin.routes.client_files import owned_file
+from services.admin.routes.client_files import list_page, owned_file
 
 router = APIRouter(prefix="/internal/v1/batches", include_in_schema=False)
 
@@ -119,16 +118,7 @@ async def list_batches(
                 )
             )
         )
-    data: list[dict[str, Any]] = [batch_object(b) for b in rows[:limit]]
-    return JSONResponse(
-        {
-            "object": "list",
-            "data": data,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-            "has_more": len(rows) > limit,
-        }
-    )
+    return list_page([batch_object(b) for b in rows[:limit]], len(rows) > limit)
 
 
 @router.get("/{batch_id}")

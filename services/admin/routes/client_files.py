@@ -48,6 +48,19 @@ def file_object(record: StoredFile) -> dict[str, Any]:
     }
 
 
+def list_page(data: list[dict[str, Any]], has_more: bool) -> JSONResponse:
+    """A page of a list in OpenAI's shape (``after`` pages on from ``last_id``)."""
+    return JSONResponse(
+        {
+            "object": "list",
+            "data": data,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+            "has_more": has_more,
+        }
+    )
+
+
 def _unix(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -154,15 +167,7 @@ async def list_files(
                 query = query.where(beyond)
         rows = list(await session.scalars(query.limit(limit + 1)))
     files = [file_object(r) for r in rows[:limit] if not _expired(r)]
-    return JSONResponse(
-        {
-            "object": "list",
-            "data": files,
-            "first_id": files[0]["id"] if files else None,
-            "last_id": files[-1]["id"] if files else None,
-            "has_more": len(rows) > limit,
-        }
-    )
+    return list_page(files, len(rows) > limit)
 
 
 @router.get("/{file_id}")
