@@ -51,6 +51,10 @@ lint: venv
 bench: venv
 	$(BIN)/python -m bench.gateway $(BENCH_ARGS)
 
+## A 2,000-line batch beside interactive traffic: added latency with and without.
+bench-batch: venv
+	$(BIN)/python -m bench.batch $(BENCH_ARGS)
+
 ## The same scenarios against LiteLLM's proxy, side by side (installs it once).
 bench-peers: venv
 	$(BIN)/python -m bench.peers $(BENCH_ARGS)
