@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: venv run test test-fast proto proto-check lint bench bench-peers clean
+.PHONY: venv run test test-fast proto proto-check lint bench bench-batch bench-peers clean
 
 venv: $(STAMP)
 
