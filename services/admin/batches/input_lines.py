@@ -53,6 +53,13 @@ def check_input(data: bytes, endpoint: str, max_lines: int) -> Checked:
     return checked
 
 
+def missing_input(file_id: str) -> Checked:
+    """The input file was deleted before the batch read it."""
+    checked = Checked([], [])
+    _problem(checked, "file_not_found", f"the input file {file_id} was deleted", None)
+    return checked
+
+
 def _line(
     checked: Checked, number: int, row: bytes, endpoint: str, seen: set[str]
 ) -> InputLine | None:

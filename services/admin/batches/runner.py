@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 import httpx
 import orjson
 from redis.asyncio import Redis
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniroute.blobs import BlobStore
 from omniroute.runtime.redis_keys import RedisKeys
 from services.admin.batches import lock
-from services.admin.batches.input_lines import check_input
+from services.admin.batches.input_lines import check_input, missing_input
 from services.admin.batches.ledger import Ledger
 from services.admin.batches.results import write_results
 from services.admin.batches.sender import LineAnswer, LineSender
@@ -89,8 +89,17 @@ class BatchRunner:
             return await session.get(Batch, batch_id)
 
     async def _validate(self, batch: Batch) -> Batch:
-        data = await self._blobs.read_all(batch.input_file_id)
-        checked = check_input(data, batch.endpoint, self._settings.max_batch_lines)
+        """``in_progress`` with a row per line, or ``failed`` naming each bad
+        line; lines and status are committed together."""
+        try:
+            data = await self._blobs.read_all(batch.input_file_id)
+        except FileNotFoundError:
+            data = None
+        checked = (
+            check_input(data, batch.endpoint, self._settings.max_batch_lines)
+            if data is not None
+            else missing_input(batch.input_file_id)
+        )
         now = datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             stored = await session.get(Batch, batch.id, with_for_update=True)
@@ -101,10 +110,6 @@ class BatchRunner:
                 stored.status, stored.failed_at = "failed", now
                 stored.errors = {"object": "list", "data": checked.errors}
                 return stored
-            # A runner that died here inserted some: start the rows afresh.
-            await session.execute(
-                delete(BatchLine).where(BatchLine.batch_id == batch.id)
-            )
             session.add_all(
                 BatchLine(
                     batch_id=batch.id,
