@@ -4,7 +4,9 @@ Uploaded files and batch results can be hundreds of megabytes, so they are
 never kept in Redis or the database: a ``BlobStore`` holds the bytes under
 a key, the database the metadata. ``LocalBlobStore`` writes each blob to a
 temporary name and renames it into place, so a reader never sees half a
-file and a crash leaves at most a stray temporary one.
+file and a crash leaves at most a stray temporary one. An S3-compatible
+bucket is the other store (``omniroute.blob_s3``); ``omniroute.blob_stores``
+picks one from the configuration.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ class BlobTooLarge(ValueError):
     """The bytes offered exceed the limit they were written with."""
 
 
+def check_key(key: str) -> str:
+    """``key`` if it is a blob key (a file name without a directory)."""
+    if not _KEY.match(key):
+        raise ValueError(f"not a blob key: {key!r}")
+    return key
+
+
 class BlobStore(Protocol):
     async def put(self, key: str, source: BinaryIO, limit: int) -> int:
         """Stores what ``source`` holds under ``key``; its size. Raises
@@ -40,15 +49,17 @@ class BlobStore(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
+    async def aclose(self) -> None:
+        """Releases connections; called once, when the service stops."""
+        ...
+
 
 class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self._root = root
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
-            raise ValueError(f"not a blob key: {key!r}")
-        return self._root / key
+        return self._root / check_key(key)
 
     async def put(self, key: str, source: BinaryIO, limit: int) -> int:
         return await asyncio.to_thread(self._put, key, source, limit)
@@ -93,3 +104,6 @@ class LocalBlobStore:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, True)
+
+    async def aclose(self) -> None:
+        """Nothing to release: files are opened and closed per call."""

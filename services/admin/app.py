@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute import outbound_policy
-from omniroute.blobs import LocalBlobStore
+from omniroute.blob_stores import open_blob_store
 from omniroute.errors import (
     BadRequest,
     GatewayError,
@@ -101,7 +101,7 @@ def create_app(
         guard = LoginGuard(
             redis, keys, settings.login_max_failures, settings.login_lockout_seconds
         )
-        blobs = LocalBlobStore(settings.blobs_dir())
+        blobs = open_blob_store(settings.blobs_dir(), settings.blob_s3())
         batches = BatchJobs(
             settings.redis_url,
             redis,
@@ -148,6 +148,7 @@ def create_app(
             await consuming
         await batches.stop()
         await publisher.stop()
+        await blobs.aclose()
         await redis.aclose()
         await engine.dispose()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
+from omniroute.blob_s3 import S3Location
 from omniroute.runtime.settings import ServiceSettings, env
 
 
@@ -79,6 +80,19 @@ class AdminSettings(ServiceSettings):
     # /v1/files and /v1/batches: where file bytes live (empty: DATA_DIR/blobs),
     # and the limits a key's uploads and batches meet (OpenAI's by default).
     blob_dir: str = Field("", validation_alias=env("BLOB_DIR"))
+    # Or an S3-compatible bucket (AWS S3, MinIO, Ceph, R2), used instead of
+    # BLOB_DIR when the endpoint is set, e.g. https://s3.eu-west-1.amazonaws.com
+    # (requests are path-style: endpoint/bucket/prefix/key).
+    blob_s3_endpoint: str = Field("", validation_alias=env("BLOB_S3_ENDPOINT"))
+    blob_s3_bucket: str = Field("", validation_alias=env("BLOB_S3_BUCKET"))
+    blob_s3_region: str = Field("us-east-1", validation_alias=env("BLOB_S3_REGION"))
+    blob_s3_prefix: str = Field("", validation_alias=env("BLOB_S3_PREFIX"))
+    blob_s3_access_key_id: str = Field(
+        "", validation_alias=env("BLOB_S3_ACCESS_KEY_ID")
+    )
+    blob_s3_secret_access_key: SecretStr | None = Field(
+        None, validation_alias=env("BLOB_S3_SECRET_ACCESS_KEY")
+    )
     max_file_bytes: int = Field(
         200 * 1024 * 1024, ge=1, validation_alias=env("MAX_FILE_BYTES")
     )
@@ -105,6 +119,43 @@ class AdminSettings(ServiceSettings):
         if self.blob_dir:
             return Path(self.blob_dir).expanduser()
         return self.data_dir.expanduser() / "blobs"
+
+    def blob_s3(self) -> S3Location | None:
+        """The bucket blobs go to, or None for the local directory."""
+        if not self.blob_s3_endpoint:
+            return None
+        return S3Location(
+            endpoint=self.blob_s3_endpoint,
+            bucket=self.blob_s3_bucket,
+            access_key_id=self.blob_s3_access_key_id,
+            secret_access_key=self._blob_s3_secret(),
+            region=self.blob_s3_region,
+            prefix=self.blob_s3_prefix,
+        )
+
+    @model_validator(mode="after")
+    def _check_blob_s3(self) -> AdminSettings:
+        if not self.blob_s3_endpoint:
+            return self
+        if not self.blob_s3_endpoint.startswith(("http://", "https://")):
+            raise ValueError("BLOB_S3_ENDPOINT: an http:// or https:// URL")
+        missing = [
+            name
+            for name, value in (
+                ("BLOB_S3_BUCKET", self.blob_s3_bucket),
+                ("BLOB_S3_REGION", self.blob_s3_region),
+                ("BLOB_S3_ACCESS_KEY_ID", self.blob_s3_access_key_id),
+                ("BLOB_S3_SECRET_ACCESS_KEY", self._blob_s3_secret()),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            raise ValueError(f"BLOB_S3_ENDPOINT is set, so set {', '.join(missing)}")
+        return self
+
+    def _blob_s3_secret(self) -> str:
+        secret = self.blob_s3_secret_access_key
+        return secret.get_secret_value() if secret is not None else ""
 
     def resolved_database_url(self) -> str:
         url = self.database_url.strip()
