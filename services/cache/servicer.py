@@ -100,6 +100,18 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):  # type: ignore[misc]
         await self._idempotency.complete(request.scope, request.key, request.answer)
         return cache_pb2.CompleteResponse()
 
+    async def Renew(
+        self, request: cache_pb2.ClaimHeld, context: grpc.aio.ServicerContext
+    ) -> cache_pb2.ClaimKept:
+        held = await self._idempotency.renew(request.scope, request.key)
+        return cache_pb2.ClaimKept(held=held)
+
+    async def Release(
+        self, request: cache_pb2.ClaimHeld, context: grpc.aio.ServicerContext
+    ) -> cache_pb2.ClaimKept:
+        held = await self._idempotency.release(request.scope, request.key)
+        return cache_pb2.ClaimKept(held=held)
+
     async def Await(
         self, request: cache_pb2.AwaitRequest, context: grpc.aio.ServicerContext
     ) -> cache_pb2.AwaitResponse:

@@ -108,6 +108,14 @@ class CacheClient:
             return None
         return response.answer if response.done else None
 
+    def renew_later(self, scope: str, key: str) -> None:
+        message = cache_pb2.ClaimHeld(scope=scope, key=key)
+        self._background(self._stub.Renew(message, timeout=5.0))
+
+    def release_later(self, scope: str, key: str) -> None:
+        message = cache_pb2.ClaimHeld(scope=scope, key=key)
+        self._background(self._stub.Release(message, timeout=5.0))
+
     def complete_later(
         self, scope: str, key: str, answer: cache_pb2.RecordedAnswer
     ) -> None:

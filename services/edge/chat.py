@@ -139,6 +139,9 @@ class ChatPipeline:
         except GatewayError as err:
             self._idempotency.complete(exchange, owned, err)
             raise
+        except BaseException:
+            self._idempotency.abandon(exchange, owned)
+            raise
         if not isinstance(response, StreamingResponse):
             self._idempotency.complete(exchange, owned, response)
         return response

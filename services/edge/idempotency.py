@@ -3,11 +3,16 @@ same key and body waits for the first one's answer instead of calling a
 provider again, and gets that answer (marked ``X-OmniRoute-Idempotent``).
 
 Streams are never deduplicated: a stream cannot be replayed to a second
-reader. The records live in the cache service, shared by every edge.
+reader. The records live in the cache service, shared by every edge. The
+claim of a request in flight is a lease this edge renews while it runs: an
+edge that dies leaves a claim that lapses in seconds, and a request whose
+client left gives its claim up, so a duplicate is never kept waiting for an
+answer nobody will record.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import orjson
@@ -20,6 +25,8 @@ from services.edge.cache_client import CacheClient
 from services.edge.exchange import Exchange, Recorder
 
 HEADER = "X-OmniRoute-Idempotent"
+# A third of the cache service's claim lease (CLAIM_LEASE_MS).
+RENEW_EVERY_S = 5.0
 # Headers a replayed answer repeats.
 _REPLAYED = ("content-type", "x-omniroute-provider", "x-omniroute-model")
 
@@ -29,6 +36,7 @@ class Idempotency:
         self._cache = cache
         self._recorder = recorder
         self._wait_s = wait_s
+        self._leases: dict[str, asyncio.Task[None]] = {}
 
     async def begin(
         self, request: Request, exchange: Exchange, received: bytes
@@ -45,7 +53,27 @@ class Idempotency:
             return replay, ""
         if claim is None or claim.state != cache_pb2.CLAIM_STATE_NEW:
             return None, ""  # not ours to complete
+        scope = exchange.caller.key_id
+        self._leases[key] = asyncio.create_task(self._keep(scope, key))
         return None, key
+
+    async def _keep(self, scope: str, key: str) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY_S)
+            self._cache.renew_later(scope, key)
+
+    def abandon(self, exchange: Exchange, key: str) -> None:
+        """Gives the claim up unanswered: a duplicate runs anew."""
+        if not key:
+            return
+        assert exchange.caller is not None
+        self._end_lease(key)
+        self._cache.release_later(exchange.caller.key_id, key)
+
+    def _end_lease(self, key: str) -> None:
+        lease = self._leases.pop(key, None)
+        if lease is not None:
+            lease.cancel()
 
     def complete(
         self, exchange: Exchange, key: str, outcome: Response | GatewayError
@@ -54,6 +82,11 @@ class Idempotency:
         if not key:
             return
         assert exchange.caller is not None
+        if isinstance(outcome, GatewayError) and outcome.status == 499:
+            # Nobody received it: a duplicate must be answered, not told so.
+            self.abandon(exchange, key)
+            return
+        self._end_lease(key)
         if isinstance(outcome, GatewayError):
             status = outcome.status
             body = orjson.dumps(exchange.codec.error_body(outcome))

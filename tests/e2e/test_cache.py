@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -168,6 +170,90 @@ def test_ten_duplicates_make_one_upstream_call(
         sum(r.headers.get("x-omniroute-idempotent") == "true" for r in responses) == 9
     )
     assert simulator.calls()["total"] == 1
+
+
+def test_a_duplicate_of_a_request_whose_client_left_is_answered_anew(
+    cache_stack: Stack, simulator: Simulator
+) -> None:
+    """The first request's client hangs up: its claim is given up, so the
+    duplicate right after is answered by the provider, not told "499"."""
+    simulator.fault(model="gpt-4o-mini", latency_ms=1500)
+    body = {
+        "model": "demo/gpt-4o-mini",
+        "temperature": 0.7,
+        "messages": [{"role": "user", "content": "asked twice"}],
+    }
+    headers = {
+        "Authorization": f"Bearer {cache_stack.api_key}",
+        "Idempotency-Key": "k-left",
+    }
+
+    async def leave_then_retry() -> tuple[httpx.Response, float]:
+        async with httpx.AsyncClient(
+            base_url=cache_stack.edge_url, timeout=30
+        ) as client:
+            with contextlib.suppress(httpx.TimeoutException):
+                await client.post(
+                    "/v1/chat/completions", json=body, headers=headers, timeout=0.5
+                )
+            await asyncio.sleep(0.3)  # the edge notices and gives the claim up
+            began = time.monotonic()
+            answer = await client.post(
+                "/v1/chat/completions", json=body, headers=headers
+            )
+            return answer, time.monotonic() - began
+
+    answer, took = asyncio.run(leave_then_retry())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["choices"][0]["message"]["content"] == "Echo: asked twice"
+    assert "x-omniroute-idempotent" not in answer.headers
+    # Its own call (1.5 s), not a wait for the first one's.
+    assert took < 5
+
+
+def test_a_claim_of_a_dead_edge_lapses_in_seconds(
+    cache_stack: Stack, simulator: Simulator
+) -> None:
+    """kill -9 of the edge holding a claim: its duplicate, sent to the edge
+    started again, waits out the claim's lease (15 s), not the request
+    timeout (600 s), and is then answered."""
+    simulator.fault(model="gpt-4o-mini", latency_ms=3000)
+    body = {
+        "model": "demo/gpt-4o-mini",
+        "temperature": 0.7,
+        "messages": [{"role": "user", "content": "edge dies"}],
+    }
+    headers = {
+        "Authorization": f"Bearer {cache_stack.api_key}",
+        "Idempotency-Key": "k-dead-edge",
+    }
+
+    async def first() -> None:
+        async with httpx.AsyncClient(
+            base_url=cache_stack.edge_url, timeout=30
+        ) as client:
+            with contextlib.suppress(httpx.HTTPError):
+                await client.post("/v1/chat/completions", json=body, headers=headers)
+
+    async def kill_while_in_flight() -> None:
+        pending = asyncio.ensure_future(first())
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(cache_stack.stop_service, "edge", signal.SIGKILL)
+        await pending
+
+    asyncio.run(kill_while_in_flight())
+    cache_stack.start_service("edge")
+    began = time.monotonic()
+    answer = httpx.post(
+        cache_stack.edge_url + "/v1/chat/completions",
+        json=body,
+        headers=headers,
+        timeout=60,
+    )
+    took = time.monotonic() - began
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["choices"][0]["message"]["content"] == "Echo: edge dies"
+    assert took < 25
 
 
 def test_a_reused_key_with_another_body_is_not_a_replay_even_when_rewritten(

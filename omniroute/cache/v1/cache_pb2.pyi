@@ -172,3 +172,17 @@ class AwaitResponse(_message.Message):
     done: bool
     answer: RecordedAnswer
     def __init__(self, done: _Optional[bool] = ..., answer: _Optional[_Union[RecordedAnswer, _Mapping]] = ...) -> None: ...
+
+class ClaimHeld(_message.Message):
+    __slots__ = ("scope", "key")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    scope: str
+    key: str
+    def __init__(self, scope: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+
+class ClaimKept(_message.Message):
+    __slots__ = ("held",)
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    held: bool
+    def __init__(self, held: _Optional[bool] = ...) -> None: ...

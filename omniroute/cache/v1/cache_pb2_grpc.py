@@ -70,6 +70,16 @@ class CacheServiceStub:
                 request_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitRequest.SerializeToString,
                 response_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitResponse.FromString,
                 _registered_method=True)
+        self.Renew = channel.unary_unary(
+                '/omniroute.cache.v1.CacheService/Renew',
+                request_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimHeld.SerializeToString,
+                response_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimKept.FromString,
+                _registered_method=True)
+        self.Release = channel.unary_unary(
+                '/omniroute.cache.v1.CacheService/Release',
+                request_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimHeld.SerializeToString,
+                response_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimKept.FromString,
+                _registered_method=True)
 
 
 class CacheServiceServicer:
@@ -120,6 +130,21 @@ class CacheServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Renew(self, request, context):
+        """The claim's holder keeps it (a claim is a lease, lapsing in seconds
+        unless renewed, so a dead edge's claim does not hold its duplicates),
+        or gives it up unanswered (its client left: a duplicate runs anew).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Release(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CacheServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -157,6 +182,16 @@ def add_CacheServiceServicer_to_server(servicer, server):
                     servicer.Await,
                     request_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitRequest.FromString,
                     response_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitResponse.SerializeToString,
+            ),
+            'Renew': grpc.unary_unary_rpc_method_handler(
+                    servicer.Renew,
+                    request_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimHeld.FromString,
+                    response_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimKept.SerializeToString,
+            ),
+            'Release': grpc.unary_unary_rpc_method_handler(
+                    servicer.Release,
+                    request_deserializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimHeld.FromString,
+                    response_serializer=omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimKept.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -349,6 +384,60 @@ class CacheService:
             '/omniroute.cache.v1.CacheService/Await',
             omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitRequest.SerializeToString,
             omniroute_dot_cache_dot_v1_dot_cache__pb2.AwaitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Renew(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omniroute.cache.v1.CacheService/Renew',
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimHeld.SerializeToString,
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimKept.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Release(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omniroute.cache.v1.CacheService/Release',
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimHeld.SerializeToString,
+            omniroute_dot_cache_dot_v1_dot_cache__pb2.ClaimKept.FromString,
             options,
             channel_credentials,
             insecure,
