@@ -1,5 +1,6 @@
-"""Issue 16: a batch run by the gateway survives the death of an executor and
-of the admin running it: no line lost, none answered twice."""
+"""Issue 16: a batch run by the gateway survives the death of an executor, of
+the admin running it and of the edge its lines go through: no line lost,
+none answered twice."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _lines() -> bytes:
     )
 
 
-def test_kill_9_of_an_executor_and_of_admin_mid_batch_loses_and_repeats_nothing(
+def test_kill_9_of_an_executor_admin_and_the_edge_mid_batch_loses_and_repeats_nothing(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     stack = start_stack(tmp_path_factory.mktemp("batch-faults"), executors=2)
@@ -62,6 +63,10 @@ def test_kill_9_of_an_executor_and_of_admin_mid_batch_loses_and_repeats_nothing(
             poll_until(lambda: completed() >= 100, timeout=60, interval=0.1)
             stack.stop_service("admin", signal.SIGKILL)
             stack.start_service("admin")
+            poll_until(lambda: completed() >= 140, timeout=60, interval=0.1)
+            # The lines in flight fail to connect, wait and are sent again.
+            stack.stop_service("edge", signal.SIGKILL)
+            stack.start_service("edge")
             done = poll_until(
                 lambda: (
                     found

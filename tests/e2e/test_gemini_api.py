@@ -286,7 +286,8 @@ def test_openai_clients_keep_openai_models(gemini_stack: Stack) -> None:
     with httpx.Client(base_url=gemini_stack.edge_url) as http:
         listed = http.get("/v1/models", headers=_bearer(gemini_stack)).json()
     assert listed["object"] == "list"
-    assert {"id", "object", "created", "owned_by"} == set(listed["data"][0])
+    # OpenAI's fields, and ours: which endpoint the model serves.
+    assert {"id", "object", "created", "owned_by", "type"} == set(listed["data"][0])
 
 
 def test_v1_models_is_decided_by_what_the_client_sends(gemini_stack: Stack) -> None:
