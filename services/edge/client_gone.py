@@ -11,7 +11,6 @@ known).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from starlette.requests import Request
 
@@ -32,24 +31,46 @@ class ClientGone(GatewayError):
 async def answer_unless_gone(
     request: Request, exchange: Exchange, replies: ReplyStream
 ) -> bytes:
-    """The whole answer, or ``ClientGone`` once the client has hung up."""
-    answer = asyncio.ensure_future(collect_answer(exchange, replies))
-    gone = asyncio.ensure_future(_disconnect(request))
+    """The whole answer, or ``ClientGone`` once the client has hung up.
+
+    The answer is awaited in the request's own task; one watcher task waits
+    for the disconnect and cancels it. (A task for each, raced with
+    ``asyncio.wait``, cost 8.6-9.0 us a request against 5.5-5.7 us for this:
+    ``bench/client_gone.py``.)
+    """
+    serving = asyncio.current_task()
+    assert serving is not None
+    watch = _Watch(serving)
+    watcher = asyncio.create_task(watch.until_gone(request))
     try:
-        await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
+        return await collect_answer(exchange, replies)
+    except asyncio.CancelledError:
+        if not watch.gone:
+            raise  # the server is stopping, not the client leaving
+        serving.uncancel()
     finally:
-        gone.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await gone
-    if answer.done():
-        return answer.result()
-    answer.cancel()
-    with contextlib.suppress(asyncio.CancelledError, GatewayError):
-        await answer
+        watch.answered = True
+        watcher.cancel()
     replies.abandon()
     prompt = exchange.prompt_estimate
     exchange.usage = common_pb2.Usage(prompt_tokens=prompt, total_tokens=prompt)
     raise ClientGone("the client closed the connection before the answer")
+
+
+class _Watch:
+    """Cancels the task serving a request when its client disconnects, unless
+    the answer came first."""
+
+    def __init__(self, serving: asyncio.Task[object]) -> None:
+        self._serving = serving
+        self.gone = False
+        self.answered = False
+
+    async def until_gone(self, request: Request) -> None:
+        await _disconnect(request)
+        if not self.answered:
+            self.gone = True
+            self._serving.cancel()
 
 
 async def _disconnect(request: Request) -> None:
