@@ -4,6 +4,7 @@ the official ``openai`` SDK; every file and batch is its key's alone."""
 from __future__ import annotations
 
 import io
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -320,3 +321,43 @@ def test_a_key_has_at_most_its_open_batches_and_lines(
     assert problem.code == "too_many_requests" and "MAX_BATCH_LINES" in (
         problem.message or ""
     )
+
+
+def test_a_batch_past_its_window_expires_keeping_what_was_answered(
+    stack: Stack, owner: openai.OpenAI
+) -> None:
+    """Its window's end is moved into the past in the database (a day is too
+    long to wait): the runner stops sending, keeps the answered lines and
+    lists the others as ``batch_expired``."""
+    sim = Simulator(stack.simulator_url)
+    sim.fault(model="gpt-4o-mini", latency_ms=300)
+    try:
+        source = owner.files.create(
+            file=("late.jsonl", _chat_lines(40, "late")), purpose="batch"
+        )
+        batch = _chat_batch(owner, source.id)
+        poll_until(
+            lambda: (
+                (owner.batches.retrieve(batch.id).request_counts or _NONE).completed
+                >= 3
+            ),
+            timeout=30,
+        )
+        with sqlite3.connect(stack.data_dir / "omniroute.db", timeout=10) as db:
+            db.execute(
+                "UPDATE batches SET expires_at = ? WHERE id = ?",
+                ("2000-01-01 00:00:00.000000", batch.id),
+            )
+        done = _finished(owner, batch.id)
+    finally:
+        sim.clear()
+        sim.http.close()
+    assert done.status == "expired" and done.expired_at is not None
+    answered = _rows(owner, done.output_file_id)
+    expired = [
+        r["custom_id"]
+        for r in _rows(owner, done.error_file_id)
+        if r["error"]["code"] == "batch_expired"
+    ]
+    assert len(answered) >= 3 and expired
+    assert len(answered) + len(expired) == 40
