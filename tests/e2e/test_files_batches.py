@@ -3,6 +3,7 @@ the official ``openai`` SDK; every file and batch is its key's alone."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sqlite3
 from collections.abc import Iterator
@@ -166,6 +167,32 @@ def _finished(sdk: openai.OpenAI, batch_id: str, timeout: float = 60) -> Batch:
     return done
 
 
+@contextlib.contextmanager
+def _slow_batch(
+    stack: Stack, sdk: openai.OpenAI, lines: int, answered: int
+) -> Iterator[Batch]:
+    """A batch of ``lines`` slow lines (300 ms upstream each), yielded once
+    ``answered`` of them have answers; the simulator is reset after."""
+    sim = Simulator(stack.simulator_url)
+    sim.fault(model="gpt-4o-mini", latency_ms=300)
+    try:
+        source = sdk.files.create(
+            file=("slow.jsonl", _chat_lines(lines, "slow")), purpose="batch"
+        )
+        batch = _chat_batch(sdk, source.id)
+        poll_until(
+            lambda: (
+                (sdk.batches.retrieve(batch.id).request_counts or _NONE).completed
+                >= answered
+            ),
+            timeout=30,
+        )
+        yield batch
+    finally:
+        sim.clear()
+        sim.http.close()
+
+
 def _rows(sdk: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]]:
     if file_id is None:
         return []
@@ -256,25 +283,9 @@ def test_another_key_cannot_list_read_cancel_or_download_a_keys_batch(
 def test_a_cancelled_batch_keeps_what_was_answered_and_lists_the_rest(
     stack: Stack, owner: openai.OpenAI
 ) -> None:
-    sim = Simulator(stack.simulator_url)
-    sim.fault(model="gpt-4o-mini", latency_ms=300)
-    try:
-        source = owner.files.create(
-            file=("slow.jsonl", _chat_lines(60, "slow")), purpose="batch"
-        )
-        batch = _chat_batch(owner, source.id)
-        poll_until(
-            lambda: (
-                (owner.batches.retrieve(batch.id).request_counts or _NONE).completed
-                >= 8
-            ),
-            timeout=30,
-        )
+    with _slow_batch(stack, owner, 60, answered=8) as batch:
         assert owner.batches.cancel(batch.id).status == "cancelling"
         done = _finished(owner, batch.id)
-    finally:
-        sim.clear()
-        sim.http.close()
     assert done.status == "cancelled" and done.cancelled_at is not None
     answered = _rows(owner, done.output_file_id)
     never_sent = [
@@ -329,29 +340,13 @@ def test_a_batch_past_its_window_expires_keeping_what_was_answered(
     """Its window's end is moved into the past in the database (a day is too
     long to wait): the runner stops sending, keeps the answered lines and
     lists the others as ``batch_expired``."""
-    sim = Simulator(stack.simulator_url)
-    sim.fault(model="gpt-4o-mini", latency_ms=300)
-    try:
-        source = owner.files.create(
-            file=("late.jsonl", _chat_lines(40, "late")), purpose="batch"
-        )
-        batch = _chat_batch(owner, source.id)
-        poll_until(
-            lambda: (
-                (owner.batches.retrieve(batch.id).request_counts or _NONE).completed
-                >= 3
-            ),
-            timeout=30,
-        )
+    with _slow_batch(stack, owner, 40, answered=3) as batch:
         with sqlite3.connect(stack.data_dir / "omniroute.db", timeout=10) as db:
             db.execute(
                 "UPDATE batches SET expires_at = ? WHERE id = ?",
                 ("2000-01-01 00:00:00.000000", batch.id),
             )
         done = _finished(owner, batch.id)
-    finally:
-        sim.clear()
-        sim.http.close()
     assert done.status == "expired" and done.expired_at is not None
     answered = _rows(owner, done.output_file_id)
     expired = [
