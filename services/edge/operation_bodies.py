@@ -98,7 +98,7 @@ def speech_body(body: dict[str, Any]) -> dict[str, Any]:
             "voice: a voice name (e.g. 'alloy') or {'id': ...}", param="voice"
         )
     fmt = body.get("response_format", "mp3")
-    if fmt not in SPEECH_FORMATS:
+    if not isinstance(fmt, str) or fmt not in SPEECH_FORMATS:
         raise BadRequest(
             f"response_format: one of {', '.join(SPEECH_FORMATS)}",
             param="response_format",

@@ -10,6 +10,7 @@ In-process edge and executor over a real Redis, the simulator upstream.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from omniroute.common.v1 import config_pb2
 from services.edge.tests.conftest import Edge
 
 pytestmark = pytest.mark.fuzz
@@ -117,6 +119,31 @@ CLAUDE = (
     },
 )
 ROUTES: dict[str, tuple[str, tuple[dict[str, Any], dict[str, Any]]]] = {
+    "moderations": (
+        "/v1/moderations",
+        ({"model": st.just("omni-moderation-latest"), "input": TEXT | JSON}, {}),
+    ),
+    "rerank": (
+        "/v1/rerank",
+        (
+            {
+                "model": st.just("rerank-v3.5"),
+                "query": TEXT,
+                "documents": st.lists(TEXT, min_size=1, max_size=4),
+            },
+            {"top_n": JSON, "return_documents": JSON},
+        ),
+    ),
+    "speech": (
+        "/v1/audio/speech",
+        (
+            {"model": st.just("tts-1"), "input": TEXT, "voice": st.just("alloy")},
+            {
+                "response_format": st.sampled_from(["mp3", "wav", "pcm"]) | JSON,
+                "speed": st.floats(min_value=0.25, max_value=4.0) | JSON,
+            },
+        ),
+    ),
     "openai": ("/v1/chat/completions", CHAT),
     "anthropic": ("/v1/messages", CLAUDE),
     "anthropic_count": ("/v1/messages/count_tokens", CLAUDE),
@@ -195,6 +222,19 @@ def _in_the_clients_shape(route: str, response: httpx.Response) -> bool:
     if route == "gemini":
         return isinstance(error, dict) and {"code", "message", "status"} <= set(error)
     return isinstance(error, dict) and isinstance(error.get("message"), str)
+
+
+@pytest.fixture
+def configure() -> Callable[[config_pb2.ConfigSnapshot], None]:
+    """The primary provider serves speech, rerank and moderation models too."""
+
+    def typed_models(snapshot: config_pb2.ConfigSnapshot) -> None:
+        primary = next(p for p in snapshot.providers if p.id == "primary")
+        primary.speech_models.append("tts-1")
+        primary.rerank_models.append("rerank-v3.5")
+        primary.moderation_models.append("omni-moderation-latest")
+
+    return typed_models
 
 
 FUZZ = settings(
