@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import openai
 import orjson
 import pytest
@@ -117,8 +118,6 @@ def test_an_oversized_or_purposeless_upload_is_refused_clearly(
 def test_admins_internal_route_refuses_a_caller_without_the_edges_signature(
     stack: Stack,
 ) -> None:
-    import httpx
-
     response = httpx.get(
         stack.admin_url + "/internal/v1/files",
         headers={"X-OmniRoute-Owner": "anything"},
@@ -356,3 +355,29 @@ def test_a_batch_past_its_window_expires_keeping_what_was_answered(
     ]
     assert len(answered) >= 3 and expired
     assert len(answered) + len(expired) == 40
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b'{"input_file_id": 7, "endpoint": "/v1/chat/completions"}',
+        b'{"input_file_id": "file-x", "endpoint": "/v1/nowhere"}',
+        b'{"input_file_id": "file-x", "endpoint": "/v1/embeddings", '
+        b'"completion_window": "1h"}',
+    ],
+)
+def test_a_bad_batch_request_is_a_400_in_openais_shape(
+    stack: Stack, body: bytes
+) -> None:
+    response = httpx.post(
+        stack.edge_url + "/v1/batches",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {stack.api_key}",
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert isinstance(response.json()["error"]["message"], str)
