@@ -21,7 +21,6 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
-from omniroute.audio import SUPPORTED
 from omniroute.common.v1 import common_pb2
 from omniroute.dispatch.v1 import dispatch_pb2
 from omniroute.errors import BadRequest
@@ -44,7 +43,6 @@ from services.edge.spend_estimate import Estimate
 
 ModelRewrite = Callable[[str], str] | None
 AnswerShape = Callable[[bytes], bytes]
-_FORMATS = ", ".join(f.name for f in SUPPORTED)
 _NO_EMBEDDINGS = b'{"object":"list","data":[]}'
 # The usage kind (its price) of an operation, when not the operation's name.
 _KINDS = {"transcription": "audio", "translation": "audio", "image_edits": "images"}

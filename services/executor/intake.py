@@ -71,7 +71,9 @@ class Intake:
         return await self._wait_for_either(block_ms)
 
     async def _wait_for_either(self, block_ms: int) -> list[Taken]:
-        # One entry from each stream at most: two slots are free (spare > 0).
+        # One entry from each stream at most. With a reserve, two slots are
+        # free (spare > 0); an executor of one slot waits for its slot to
+        # free before it starts the second (the worker takes a slot per entry).
         response = await self._redis.xreadgroup(
             DISPATCH_GROUP,
             self._consumer,

@@ -30,6 +30,7 @@ from services.admin.batches.ledger import Ledger
 from services.admin.batches.results import write_results
 from services.admin.batches.sender import LineAnswer, LineSender
 from services.admin.db.batch_models import Batch, BatchLine
+from services.admin.logins import aware
 from services.admin.settings import AdminSettings
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ class BatchRunner:
         current = await self._load(batch.id)
         if current is None:
             return "cancelling"
-        if current.status == "in_progress" and datetime.now(UTC) >= _aware(
+        if current.status == "in_progress" and datetime.now(UTC) >= aware(
             current.expires_at
         ):
             return "expired"
@@ -256,7 +257,3 @@ class Pace:
 
 def _passing(answer: LineAnswer) -> bool:
     return answer.status_code in _PASSING and answer.error_code != "budget_exceeded"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

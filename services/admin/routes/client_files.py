@@ -19,8 +19,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from omniroute.blobs import BlobTooLarge
 from omniroute.errors import BadRequest, NotFound, PayloadTooLarge
+from services.admin.batches.objects import unix
 from services.admin.context import AdminContext, Ctx
 from services.admin.db.batch_models import StoredFile
+from services.admin.logins import aware
 from services.admin.owner import Owner
 
 router = APIRouter(prefix="/internal/v1/files", include_in_schema=False)
@@ -39,8 +41,8 @@ def file_object(record: StoredFile) -> dict[str, Any]:
         "id": record.id,
         "object": "file",
         "bytes": record.size,
-        "created_at": _unix(record.created_at),
-        "expires_at": _unix(record.expires_at) if record.expires_at else None,
+        "created_at": unix(record.created_at),
+        "expires_at": unix(record.expires_at),
         "filename": record.filename,
         "purpose": record.purpose,
         "status": "processed",
@@ -61,12 +63,6 @@ def list_page(data: list[dict[str, Any]], has_more: bool) -> JSONResponse:
     )
 
 
-def _unix(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
-
-
 async def owned_file(ctx: AdminContext, owner: str, file_id: str) -> StoredFile:
     """The owner's file ``file_id``; 404 for anyone else's or none."""
     async with ctx.sessions() as session:
@@ -78,11 +74,7 @@ async def owned_file(ctx: AdminContext, owner: str, file_id: str) -> StoredFile:
 
 def _expired(record: StoredFile) -> bool:
     expires = record.expires_at
-    if expires is None:
-        return False
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)
-    return expires <= datetime.now(UTC)
+    return expires is not None and aware(expires) <= datetime.now(UTC)
 
 
 @router.post("")
